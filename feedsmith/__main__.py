@@ -1,0 +1,5 @@
+"""``python -m feedsmith``: the same as the ``feedsmith`` command."""
+
+from .cli import main
+
+main()

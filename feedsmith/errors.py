@@ -1,0 +1,23 @@
+"""The exception tree: one root, one class per kind of failure, each mapped to an exit code by the CLI."""
+
+from __future__ import annotations
+
+
+class FeedsmithError(Exception):
+    """Root of every error feedsmith raises on purpose."""
+
+
+class ConfigError(FeedsmithError):
+    """The configuration (TOML, flags, environment, topic rules) is invalid."""
+
+
+class SourceError(FeedsmithError):
+    """A source could not be fetched or parsed; other sources go on."""
+
+
+class StoreError(FeedsmithError):
+    """The entry store is missing, locked, corrupt or cannot be written."""
+
+
+class RenderError(FeedsmithError):
+    """The site could not be rendered or written."""

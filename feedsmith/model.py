@@ -1,0 +1,101 @@
+"""Value objects: the one normalized ``Entry`` every source produces and every renderer reads.
+
+Frozen dataclasses, no I/O. ``entry_to_record`` / ``entry_from_record`` turn an entry into the plain
+dict the store pickles and ``store export`` writes as JSON, so the on-disk format never depends on
+the class layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from typing import Any
+
+RECORD_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where a reader can go from an entry; every value is an absolute http(s) URL or None."""
+
+    url: str | None = None
+    pdf: str | None = None
+    hf: str | None = None
+    code: str | None = None
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One paper or feed item, normalized; one per canonical key in the store."""
+
+    key: str
+    guid: str
+    title: str
+    summary: str = ""
+    authors: tuple[str, ...] = ()
+    links: Links = field(default_factory=Links)
+    arxiv_id: str | None = None
+    version: int | None = None
+    sources: tuple[str, ...] = ()
+    rank: int | None = None
+    paper_date: datetime | None = None
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    thumbnail: str | None = None
+    upvotes: int | None = None
+    comments: int | None = None
+    hf_day: str | None = None
+    announce_type: str | None = None
+    first_seen: datetime | None = None
+    updated: datetime | None = None
+    topics: tuple[str, ...] = ()
+
+    @property
+    def source(self) -> str:
+        """The source that delivered this entry first."""
+        return self.sources[0] if self.sources else ""
+
+
+_DATETIME_FIELDS = {"paper_date", "first_seen", "updated"}
+_TUPLE_FIELDS = {"authors", "sources", "categories", "keywords", "topics"}
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def entry_to_record(entry: Entry) -> dict[str, Any]:
+    """``entry`` as a JSON-ready dict (datetimes as ISO 8601 UTC strings)."""
+    record: dict[str, Any] = {"format": RECORD_FORMAT}
+    for f in fields(entry):
+        value = getattr(entry, f.name)
+        if f.name == "links":
+            value = {k.name: getattr(value, k.name) for k in fields(Links)}
+        elif f.name in _DATETIME_FIELDS:
+            value = _iso(value) if value is not None else None
+        elif f.name in _TUPLE_FIELDS:
+            value = list(value)
+        record[f.name] = value
+    return record
+
+
+def entry_from_record(record: dict[str, Any]) -> Entry:
+    """The entry ``entry_to_record`` wrote; unknown keys are ignored."""
+    known = {f.name for f in fields(Entry)}
+    values: dict[str, Any] = {}
+    for name, value in record.items():
+        if name not in known:
+            continue
+        if name == "links":
+            value = Links(**{k: v for k, v in (value or {}).items()
+                             if k in {f.name for f in fields(Links)}})
+        elif name in _DATETIME_FIELDS:
+            value = datetime.fromisoformat(value) if value else None
+        elif name in _TUPLE_FIELDS:
+            value = tuple(value or ())
+        values[name] = value
+    return Entry(**values)
+
+
+__all__ = ["Entry", "Links", "entry_from_record", "entry_to_record", "replace"]

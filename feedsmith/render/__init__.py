@@ -1,0 +1,59 @@
+"""Rendering: stored entries grouped into ``FeedView``s in, the bytes of every site file out.
+
+``site_files`` is pure (same views -> same bytes); ``write_site`` (in ``site``) puts them on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..model import Entry
+
+
+@dataclass(frozen=True)
+class FeedView:
+    """One feed as published: its identity, its absolute URLs and its entries, newest first."""
+
+    slug: str
+    title: str
+    description: str
+    base_url: str
+    entries: tuple[Entry, ...]
+    updated: datetime
+    total: int
+
+    def url(self, extension: str) -> str:
+        """The absolute URL of this feed's file with ``extension`` (``atom``, ``rss``...)."""
+        return f"{self.base_url}{self.slug}.{extension}"
+
+    def file(self, extension: str) -> str:
+        """The file name of this feed's file with ``extension``."""
+        return f"{self.slug}.{extension}"
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """Everything the site shows: its settings and one ``FeedView`` per topic, ``all`` first."""
+
+    title: str
+    description: str
+    author: str
+    base_url: str
+    feeds: tuple[FeedView, ...]
+
+
+GENERATOR = "feedsmith"
+GENERATOR_URI = "https://github.com/feedsmith/feedsmith"
+
+
+def site_files(site: SiteView) -> dict[str, bytes]:
+    """Every file of the site by name: Atom and RSS per feed, HTML pages, and the index."""
+    from . import feeds, html
+
+    files: dict[str, bytes] = {}
+    for view in site.feeds:
+        files[view.file("atom")] = feeds.atom(view, site)
+        files[view.file("rss")] = feeds.rss(view, site)
+    files.update(html.pages(site))
+    return files

@@ -1,0 +1,42 @@
+"""Source kinds: each module turns the bytes a source returned into entries (pure, no I/O).
+
+``parser_for(kind)`` gives the parse function of a kind: ``parse(data, *, source) -> Parsed``.
+A parse that cannot use the input at all raises ``SourceError``; a bad item is skipped and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+from ..model import Entry
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What one response held: the entries in source order and how many items were skipped."""
+
+    entries: tuple[Entry, ...]
+    skipped: int = 0
+
+
+Parser = Callable[..., Parsed]
+
+
+def parser_for(kind: str) -> Parser:
+    """The parse function of source ``kind``; ConfigError for an unknown kind."""
+    from . import hf
+
+    parsers: dict[str, Parser] = {
+        "hf-daily": hf.parse_daily_papers,
+    }
+    try:
+        return parsers[kind]
+    except KeyError:
+        raise ConfigError(
+            f"unknown source kind {kind!r} (known: {', '.join(sorted(parsers))})"
+        ) from None
+
+
+KINDS = ("hf-daily",)

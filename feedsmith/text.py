@@ -1,0 +1,51 @@
+"""Text cleaning shared by every source: source strings in, plain XML-safe text out.
+
+Every text field of an entry passes through here at normalization, so nothing downstream
+(feedgen, the HTML templates) ever sees a control character, a lone surrogate or source markup.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import nh3
+
+# Characters XML 1.0 forbids, the non-characters U+FFFE/U+FFFF, and lone surrogates.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_SPACE = re.compile(r"\s+")
+_BLOCK_END = re.compile(r"(?i)<\s*(?:br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>")
+
+
+def clean_text(value: object) -> str:
+    """``value`` as one line of XML-safe text: illegal characters removed, whitespace folded."""
+    if not isinstance(value, str):
+        return ""
+    value = _XML_ILLEGAL.sub("", value)
+    value = unicodedata.normalize("NFC", value)
+    return _SPACE.sub(" ", value).strip()
+
+
+def html_to_text(value: object) -> str:
+    """Markup in ``value`` removed (scripts and styles with their content), entities decoded,
+    then cleaned as by ``clean_text``. Plain text without markup passes through unchanged."""
+    if not isinstance(value, str):
+        return ""
+    value = _XML_ILLEGAL.sub("", value)
+    if "<" in value or "&" in value:
+        value = _BLOCK_END.sub(" ", value)
+        value = html.unescape(nh3.clean(value, tags=set(), attributes={}))
+    return clean_text(value)
+
+
+def safe_url(value: object) -> str | None:
+    """``value`` if it is an absolute http(s) URL without spaces or control characters, else None."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not re.match(r"(?i)^https?://[^\s/?#<>\"']+", url) or _XML_ILLEGAL.search(url):
+        return None
+    if any(c in url for c in ' <>"\'`\\'):
+        return None
+    return url

@@ -1,0 +1,34 @@
+"""Shared test helpers: paths to recorded fixtures and a small configuration factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SNAPSHOT = ROOT / "feeds" / "hf-trending-snapshot.json"
+TOPICS = ROOT / "feeds" / "topics.toml"
+
+
+def write_config(folder: Path, sources: list[tuple[str, str, str]], *, extra_site: str = "",
+                 topics: Path | None = TOPICS) -> Path:
+    """A configuration file in ``folder`` with ``sources`` (name, kind, url), the default topics,
+    and output/cache inside ``folder``."""
+    lines = []
+    if topics is not None:
+        lines.append(f'include = ["{topics}"]')
+    lines += ["[site]", 'base_url = "https://feeds.example.org/ml/"', 'output = "site"',
+              'cache = "cache"', extra_site]
+    for name, kind, url in sources:
+        lines += ["[[sources]]", f'name = "{name}"', f'kind = "{kind}"', f'url = "{url}"']
+    path = folder / "feedsmith.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture
+def snapshot_config(tmp_path: Path) -> Path:
+    """A configuration reading the bundled snapshot, writing into ``tmp_path``."""
+    return write_config(tmp_path, [("snapshot", "hf-daily", str(SNAPSHOT))])
