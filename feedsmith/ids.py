@@ -111,3 +111,29 @@ def arxiv_key(arxiv_id: ArxivId) -> str:
 def url_key(url: str) -> str:
     """The store key of a non-arXiv item identified by its link."""
     return "url:" + canonical_url(url)
+
+
+def title_fingerprint(title: str) -> str:
+    """``title`` reduced to lowercase letters and digits: the same title with other spacing,
+    case or punctuation gives the same fingerprint."""
+    return re.sub(r"[\W_]+", "", title.casefold())
+
+
+def item_key(*, guid: str | None, link: str | None, title: str, source: str) -> tuple[str, ArxivId | None]:
+    """The store key of a feed item and the arXiv id it names, if any.
+
+    An item whose own guid or link names an arXiv paper is that paper (links inside its content do
+    not count); otherwise its canonical link, else its guid within its source, else its title's
+    fingerprint within its source.
+    """
+    for candidate in (guid, link):
+        arxiv = extract_arxiv_id(candidate)
+        if arxiv is not None:
+            return arxiv_key(arxiv), arxiv
+    if link and re.match(r"(?i)^https?://", link):
+        return url_key(link), None
+    if guid and guid.strip():
+        if re.match(r"(?i)^https?://", guid.strip()):
+            return url_key(guid), None
+        return f"guid:{source}:{guid.strip()}", None
+    return f"title:{source}:{title_fingerprint(title)}", None

@@ -72,3 +72,17 @@ def test_abs_url_is_versionless() -> None:
 )
 def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
+
+
+def test_item_key_prefers_arxiv_then_link_then_guid_then_title() -> None:
+    from feedsmith.ids import item_key
+
+    assert item_key(guid="oai:arXiv.org:2401.12345v2", link=None, title="t", source="s")[0] == \
+        "arxiv:2401.12345"
+    assert item_key(guid="x", link="https://arxiv.org/pdf/2401.12345v1", title="t", source="s")[0] == \
+        "arxiv:2401.12345"
+    assert item_key(guid="x", link="http://www.blog.org/p/?utm_source=rss", title="t", source="s")[0] == \
+        "url:https://blog.org/p"
+    assert item_key(guid="tag:blog,1", link=None, title="t", source="s")[0] == "guid:s:tag:blog,1"
+    assert item_key(guid=None, link=None, title="Hello,  World!", source="s")[0] == \
+        item_key(guid="", link=None, title="hello world", source="s")[0]
