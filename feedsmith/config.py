@@ -2,7 +2,7 @@
 
 Precedence: command-line flag > environment variable > file > default. Relative paths in a file
 resolve against that file's folder, except in the configuration bundled with the package, whose
-output and cache paths resolve against the working directory.
+output and cache go to ``site`` and ``.cache/feedsmith`` in the working directory.
 """
 
 from __future__ import annotations
@@ -168,8 +168,7 @@ def load_config(path: Path | None = None) -> Config:
     topics: dict[str, Topic] = {}
     for file, data in _merged_tables(path):
         where = str(file)
-        paths_base = Path.cwd() if bundled else file.parent
-        site.update(_site(data.get("site", {}), where, paths_base))
+        site.update(_site(data.get("site", {}), where, file.parent))
         raw_sources = data.get("sources", [])
         if not isinstance(raw_sources, list):
             raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
@@ -185,6 +184,8 @@ def load_config(path: Path | None = None) -> Config:
             if slug in topics:
                 raise ConfigError(f"{where}: topic {slug!r}: duplicate slug")
             topics[slug] = topic_from_table(slug, table, where=where)
+    if bundled:  # the demo inside an installed package writes into the working directory
+        site.update(output=Path.cwd() / "site", cache=Path.cwd() / ".cache" / "feedsmith")
     config = Config(path=path.resolve(), site=SiteConfig(**site),
                     sources=tuple(sources.values()), topics=tuple(topics.values()))
     if config.site.min_entries > config.site.max_entries:
