@@ -70,10 +70,10 @@ def parse_xml_feed(data: bytes) -> Any:
     """feedparser's result for ``data`` (capped, prolog stripped); SourceError when it holds no
     entries and is not a readable feed."""
     check_size(data)
-    if not data.strip():
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
         raise SourceError("empty response")
     parsed = feedparser.parse(io.BytesIO(strip_prolog(data)))
-    if not parsed.entries and (parsed.bozo or not parsed.version):
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") if parsed.bozo else None
         what = f"not a readable feed: {reason}" if reason else "not an RSS or Atom feed"
         raise SourceError(what)
@@ -179,7 +179,9 @@ def _feedparser_entry(item: Any, *, source: str) -> Entry | None:
     tags = item.get("tags") or []
     categories = unique_texts(html_to_text(t.get("term") or t.get("label")) for t in tags
                               if isinstance(t, dict))
-    date = from_struct(item.get("published_parsed")) or from_struct(item.get("updated_parsed"))
+    # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed, warning.
+    date = from_struct(dict.get(item, "published_parsed")) \
+        or from_struct(dict.get(item, "updated_parsed"))
     thumbnail = None
     for media in item.get("media_thumbnail") or []:
         thumbnail = thumbnail or (safe_url(media.get("url")) if isinstance(media, dict) else None)
