@@ -32,14 +32,15 @@ JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(?:\.1)?/?$")
 FALLBACK_TITLE_CHARS = 100
 """An item without a title is titled by the start of its text, cut at a word near this length."""
 
+# Possessive quantifiers (*+, ++): a hostile prolog fails in linear time, without backtracking.
 _PROLOG_PART = re.compile(
-    rb"""\s+
-    | <\?xml\s(?:[^?]|\?(?!>))*\?>                                  # the XML declaration (kept)
-    | <\?(?:[^?]|\?(?!>))*\?>                                       # other processing instructions
-    | <!--(?:[^-]|-(?!->))*-->                                      # comments
-    | <!DOCTYPE(?:[^\[\]>"']|"[^"]*"|'[^']*'
-        |\[(?:[^\]"']|"[^"]*"|'[^']*')*\])*>                        # DOCTYPE, internal subset too
-    | <!ENTITY(?:[^>"']|"[^"]*"|'[^']*')*>                          # stray ENTITY declarations
+    rb"""\s++
+    | <\?xml\s(?:[^?]++|\?(?!>))*+\?>                                # the XML declaration (kept)
+    | <\?(?:[^?]++|\?(?!>))*+\?>                                     # other processing instructions
+    | <!--(?:[^-]++|-(?!->))*+-->                                    # comments
+    | <!DOCTYPE(?:[^\[\]>"']++|"[^"]*+"|'[^']*+'
+        |\[(?:[^\]"']++|"[^"]*+"|'[^']*+')*+\])*+>                    # DOCTYPE, internal subset too
+    | <!ENTITY(?:[^>"']++|"[^"]*+"|'[^']*+')*+>                      # stray ENTITY declarations
     """,
     re.VERBOSE | re.IGNORECASE,
 )
