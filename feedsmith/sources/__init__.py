@@ -26,10 +26,14 @@ Parser = Callable[..., Parsed]
 
 def parser_for(kind: str) -> Parser:
     """The parse function of source ``kind``; ConfigError for an unknown kind."""
-    from . import hf
+    from . import arxiv, feed, hf
 
     parsers: dict[str, Parser] = {
         "hf-daily": hf.parse_daily_papers,
+        "hf-trending": hf.parse_trending,
+        "arxiv-api": arxiv.parse_api,
+        "arxiv-rss": arxiv.parse_rss,
+        "feed": feed.parse,
     }
     try:
         return parsers[kind]
@@ -39,4 +43,4 @@ def parser_for(kind: str) -> Parser:
         ) from None
 
 
-KINDS = ("hf-daily",)
+KINDS = ("hf-daily", "hf-trending", "arxiv-api", "arxiv-rss", "feed")

@@ -1,13 +1,17 @@
-"""Hugging Face papers: the JSON of ``/api/daily_papers`` (a bare array of items) in, entries out.
+"""Hugging Face papers: the JSON of ``/api/daily_papers`` (a bare array of items), or the HTML of
+the ``/papers/trending`` and ``/papers/date/...`` pages, in; entries out.
 
 Each item is ``{paper: {id, title, summary, authors[{name}], publishedAt?, upvotes?, githubRepo?,
 projectPage?, ai_keywords?, submittedOnDailyAt?}, numComments?, thumbnail?, ...}``; optional keys
-are often absent. The item's position is its rank (trending order on the trending page).
+are often absent. The item's position is its rank (trending order on the trending page). The pages
+carry the same items, HTML-escaped, in the ``data-props`` attribute of the ``DailyPapers`` hydrater
+``<div>``; ``parse_trending`` reads either form.
 """
 
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from typing import Any
 
 from ..dates import parse_iso
@@ -31,6 +35,11 @@ def parse_daily_papers(data: bytes, *, source: str) -> Parsed:
         items = items["dailyPapers"]
     if not isinstance(items, list):
         raise SourceError(f"expected a JSON array of papers, got {type(items).__name__}")
+    return papers_from_items(items, source=source)
+
+
+def papers_from_items(items: list[Any], *, source: str) -> Parsed:
+    """Entries of daily_papers items in order; the position is the rank; bad items are counted."""
     entries: list[Entry] = []
     skipped = 0
     for rank, item in enumerate(items, start=1):
@@ -40,6 +49,45 @@ def parse_daily_papers(data: bytes, *, source: str) -> Parsed:
         else:
             entries.append(entry)
     return Parsed(tuple(entries), skipped)
+
+
+def parse_trending(data: bytes, *, source: str) -> Parsed:
+    """Entries of ``daily_papers?sort=trending`` JSON or of a papers HTML page, ranked in page order."""
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
+        return parse_daily_papers(data, source=source)
+    props = daily_papers_props(data)
+    if props is None:
+        raise SourceError("no DailyPapers data in the page (neither daily_papers JSON nor a papers page)")
+    try:
+        payload = json.loads(props)
+    except ValueError as exc:
+        raise SourceError(f"DailyPapers data-props is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("dailyPapers"), list):
+        raise SourceError("DailyPapers data-props has no dailyPapers list")
+    return papers_from_items(payload["dailyPapers"], source=source)
+
+
+class _HydraterProps(HTMLParser):
+    """Finds the ``data-props`` of the first ``data-target="DailyPapers"`` element (unescaped)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.props: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.props is not None:
+            return
+        values = dict(attrs)
+        if values.get("data-target") == "DailyPapers" and values.get("data-props") is not None:
+            self.props = values["data-props"]
+
+
+def daily_papers_props(page: bytes) -> str | None:
+    """The JSON text in the ``DailyPapers`` hydrater's ``data-props`` of an HTML page, else None."""
+    parser = _HydraterProps()
+    parser.feed(page.decode("utf-8", errors="replace"))
+    parser.close()
+    return parser.props
 
 
 def _int(value: Any) -> int | None:

@@ -1,0 +1,237 @@
+"""Any feed: RSS 0.9x/1.0/2.0 or Atom (through feedparser) or JSON Feed 1.0/1.1 bytes in, entries out.
+
+Pure: the bytes were fetched elsewhere; feedparser only ever sees them as a stream, never a URL or
+a file name. Before feedparser runs, the size is capped and the XML prolog is cut down to its XML
+declaration (no DOCTYPE, no ENTITY declarations: a repeated-entity file costs minutes and gigabytes).
+An item whose own guid or link names an arXiv paper becomes that paper (versionless key and id);
+any other item keeps its own guid/id, else its canonical link (``feedsmith.ids.item_key``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+import feedparser
+
+from ..dates import from_struct, parse_iso
+from ..errors import SourceError
+from ..ids import canonical_url, item_key
+from ..model import Entry, Links
+from ..text import clean_text, html_to_text, safe_url
+from . import Parsed
+
+MAX_FEED_BYTES = 10 * 1024 * 1024
+"""A feed larger than this is refused before parsing."""
+
+JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(?:\.1)?/?$")
+FALLBACK_TITLE_CHARS = 100
+"""An item without a title is titled by the start of its text, cut at a word near this length."""
+
+# Possessive quantifiers (*+, ++): a hostile prolog fails in linear time, without backtracking.
+_PROLOG_PART = re.compile(
+    rb"""\s++
+    | <\?xml\s(?:[^?]++|\?(?!>))*+\?>                                # the XML declaration (kept)
+    | <\?(?:[^?]++|\?(?!>))*+\?>                                     # other processing instructions
+    | <!--(?:[^-]++|-(?!->))*+-->                                    # comments
+    | <!DOCTYPE(?:[^\[\]>"']++|"[^"]*+"|'[^']*+'
+        |\[(?:[^\]"']++|"[^"]*+"|'[^']*+')*+\])*+>                    # DOCTYPE, internal subset too
+    | <!ENTITY(?:[^>"']++|"[^"]*+"|'[^']*+')*+>                      # stray ENTITY declarations
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+def check_size(data: bytes) -> None:
+    """SourceError if ``data`` is larger than ``MAX_FEED_BYTES``."""
+    if len(data) > MAX_FEED_BYTES:
+        raise SourceError(f"feed is {len(data)} bytes, larger than the {MAX_FEED_BYTES}-byte limit")
+
+
+def strip_prolog(data: bytes) -> bytes:
+    """``data`` with everything before the root element removed except the XML declaration."""
+    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    position = start
+    kept = b""
+    while True:
+        match = _PROLOG_PART.match(data, position)
+        if match is None or match.end() == position:
+            break
+        if match.group().lower().startswith(b"<?xml") and not kept:
+            kept = match.group()
+        position = match.end()
+    return kept + data[position:]
+
+
+def parse_xml_feed(data: bytes) -> Any:
+    """feedparser's result for ``data`` (capped, prolog stripped); SourceError when it holds no
+    entries and is not a readable feed."""
+    check_size(data)
+    if not data.lstrip(b"\xef\xbb\xbf").strip():
+        raise SourceError("empty response")
+    parsed = feedparser.parse(io.BytesIO(strip_prolog(data)))
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") if parsed.bozo else None
+        what = f"not a readable feed: {reason}" if reason else "not an RSS or Atom feed"
+        raise SourceError(what)
+    return parsed
+
+
+def dedup_by_key(entries: Iterable[Entry]) -> tuple[Entry, ...]:
+    """``entries`` without later ones whose key or guid was already seen (the first one wins)."""
+    kept: list[Entry] = []
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.key in seen or entry.guid in seen:
+            continue
+        seen.update((entry.key, entry.guid))
+        kept.append(entry)
+    return tuple(kept)
+
+
+def unique_texts(values: Iterable[object]) -> tuple[str, ...]:
+    """The non-empty cleaned texts of ``values``, in order, without repeats."""
+    return tuple(dict.fromkeys(t for t in (clean_text(v) for v in values) if t))
+
+
+def fallback_title(text: str) -> str:
+    """A title made of the start of ``text`` (an item that has none), cut at a word boundary."""
+    if len(text) <= FALLBACK_TITLE_CHARS:
+        return text
+    cut = text[:FALLBACK_TITLE_CHARS].rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+def item_entry(*, guid: str | None, link: str | None, title: str, summary: str,
+               authors: tuple[str, ...], categories: tuple[str, ...], date: datetime | None,
+               thumbnail: str | None, source: str, pdf: str | None = None) -> Entry | None:
+    """One feed item as an entry (the identity rule of ``item_key``); None for an item with
+    neither a title nor an id (guid or usable link), or with nothing to title it by."""
+    guid = clean_text(guid) or None
+    link = safe_url(link)
+    if not title and guid is None and link is None:
+        return None
+    title = title or fallback_title(summary)
+    if not title:
+        return None
+    key, arxiv = item_key(guid=guid, link=link, title=title, source=source)
+    if arxiv is not None:
+        return Entry(key=key, guid=arxiv.abs_url, title=title, summary=summary, authors=authors,
+                     links=Links(url=arxiv.abs_url, pdf=arxiv.pdf_url), arxiv_id=arxiv.id,
+                     version=arxiv.version, sources=(source,), paper_date=date,
+                     categories=categories, thumbnail=thumbnail)
+    if guid is None and link is None:
+        # No identity of its own: the title-fingerprint key stands in for its id.
+        guid = key
+    elif guid is None:
+        guid = canonical_url(link or "")
+    return Entry(key=key, guid=guid, title=title, summary=summary, authors=authors,
+                 links=Links(url=link or safe_url(guid), pdf=safe_url(pdf)), sources=(source,),
+                 paper_date=date,
+                 categories=categories, thumbnail=thumbnail)
+
+
+def parse(data: bytes, *, source: str) -> Parsed:
+    """Entries of an RSS, Atom or JSON Feed document, in document order (duplicates merged)."""
+    check_size(data)
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"{"):
+        return parse_json_feed(data, source=source)
+    parsed = parse_xml_feed(data)
+    entries: list[Entry] = []
+    skipped = 0
+    for item in parsed.entries:
+        entry = _feedparser_entry(item, source=source)
+        if entry is None:
+            skipped += 1
+        else:
+            entries.append(entry)
+    return Parsed(dedup_by_key(entries), skipped)
+
+
+def _first_text(item: Any, *names: str) -> str:
+    for name in names:
+        value = item.get(name)
+        if isinstance(value, list):  # ``content`` is a list of {value, type}
+            value = next((c.get("value") for c in value if isinstance(c, dict) and c.get("value")),
+                         None)
+        text = html_to_text(value)
+        if text:
+            return text
+    return ""
+
+
+def _names(people: Any) -> Iterator[object]:
+    if not isinstance(people, list):
+        return
+    for person in people:
+        if isinstance(person, dict):
+            yield person.get("name") or person.get("email")
+
+
+def _feedparser_entry(item: Any, *, source: str) -> Entry | None:
+    authors = unique_texts(_names(item.get("authors")))
+    if not authors and item.get("author"):
+        authors = unique_texts([item.get("author")])
+    tags = item.get("tags") or []
+    categories = unique_texts(html_to_text(t.get("term") or t.get("label")) for t in tags
+                              if isinstance(t, dict))
+    # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed, warning.
+    date = from_struct(dict.get(item, "published_parsed")) \
+        or from_struct(dict.get(item, "updated_parsed"))
+    thumbnail = None
+    for media in item.get("media_thumbnail") or []:
+        thumbnail = thumbnail or (safe_url(media.get("url")) if isinstance(media, dict) else None)
+    guid = item.get("id") if isinstance(item.get("id"), str) else None
+    link = item.get("link") if isinstance(item.get("link"), str) else None
+    pdf = next((link.get("href") for link in item.get("links") or []
+                if isinstance(link, dict) and link.get("type") == "application/pdf"), None)
+    return item_entry(guid=guid, link=link, title=html_to_text(item.get("title")),
+                      summary=_first_text(item, "summary", "content"), authors=authors,
+                      categories=categories, date=date, thumbnail=thumbnail, source=source,
+                      pdf=pdf)
+
+
+def parse_json_feed(data: bytes, *, source: str) -> Parsed:
+    """Entries of a JSON Feed 1.0 or 1.1 document; SourceError if it is not one."""
+    try:
+        document = json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"not valid JSON: {exc}") from None
+    version = document.get("version") if isinstance(document, dict) else None
+    if not isinstance(version, str) or not JSON_FEED_VERSION.match(version):
+        raise SourceError("JSON but not a JSON Feed (no jsonfeed.org version 1 or 1.1)")
+    items = document.get("items")
+    if not isinstance(items, list):
+        raise SourceError("JSON Feed without an items array")
+    entries: list[Entry] = []
+    skipped = 0
+    for item in items:
+        entry = _json_feed_entry(item, source=source) if isinstance(item, dict) else None
+        if entry is None:
+            skipped += 1
+        else:
+            entries.append(entry)
+    return Parsed(dedup_by_key(entries), skipped)
+
+
+def _json_feed_entry(item: dict[str, Any], *, source: str) -> Entry | None:
+    raw_id = item.get("id")
+    guid = str(raw_id) if isinstance(raw_id, str | int) and not isinstance(raw_id, bool) else None
+    people = item.get("authors")
+    if not isinstance(people, list):  # JSON Feed 1.0: a single "author" object
+        people = [item["author"]] if isinstance(item.get("author"), dict) else []
+    summary = html_to_text(item.get("content_html")) or clean_text(item.get("content_text")) \
+        or html_to_text(item.get("summary"))
+    tags = item.get("tags")
+    date = parse_iso(item.get("date_published")) or parse_iso(item.get("date_modified"))
+    link = item.get("url") if safe_url(item.get("url")) else item.get("external_url")
+    return item_entry(guid=guid, link=link if isinstance(link, str) else None,
+                      title=html_to_text(item.get("title")), summary=summary,
+                      authors=unique_texts(_names(people)),
+                      categories=unique_texts(tags if isinstance(tags, list) else []),
+                      date=date, thumbnail=safe_url(item.get("image")), source=source)
