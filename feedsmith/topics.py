@@ -116,7 +116,28 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE)
 
 
-Phrases = tuple[tuple[str, re.Pattern[str]], ...]
+def item_pattern(item: str) -> re.Pattern[str]:
+    """The pattern of one ``any``/``all``/``none`` item: ``re:<regex>`` is a Python regex
+    (case-insensitive), anything else a phrase (``phrase_pattern``)."""
+    if item.startswith("re:"):
+        return re.compile(item[3:], re.IGNORECASE)
+    return phrase_pattern(item)
+
+
+Phrases = tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]
+_FIELD_PREFIX = re.compile(r"^(?P<field>[a-z]+):\s*(?P<phrase>.*)$", re.DOTALL)
+
+
+def split_field(phrase: str) -> tuple[str, tuple[str, ...] | None]:
+    """A phrase without its ``title:``/``abstract:``/``keywords:`` prefix, and the field it names
+    (None: the topic's ``fields``); ValueError for an unknown field name."""
+    found = _FIELD_PREFIX.match(phrase.strip())
+    if not found or found.group("field") == "re":
+        return phrase, None
+    if found.group("field") not in FIELDS:
+        raise ValueError(f"unknown field {found.group('field')!r} in {phrase!r} "
+                         f"(known: {', '.join(FIELDS)})")
+    return found.group("phrase"), (found.group("field"),)
 
 
 @dataclass(frozen=True)
@@ -133,7 +154,11 @@ class CompiledTopic:
 def compile_topic(topic: Topic) -> CompiledTopic:
     """``topic`` ready for matching."""
     def phrases(values: tuple[str, ...]) -> Phrases:
-        return tuple((p, phrase_pattern(p)) for p in values)
+        compiled = []
+        for value in values:
+            phrase, fields = split_field(value)
+            compiled.append((value, item_pattern(phrase), fields))
+        return tuple(compiled)
     return CompiledTopic(
         topic,
         any=phrases(topic.any),
@@ -162,8 +187,16 @@ def _find(pattern: re.Pattern[str], texts: tuple[tuple[str, str], ...], phrase: 
     return None
 
 
-def _hits(phrases: Phrases, texts: tuple[tuple[str, str], ...]) -> tuple[Hit, ...]:
-    return tuple(h for p, pattern in phrases if (h := _find(pattern, texts, p)) is not None)
+def _hits(phrases: Phrases, texts: tuple[tuple[str, str], ...],
+          every: tuple[tuple[str, str], ...]) -> tuple[Hit, ...]:
+    """The first hit of each phrase: in its own field if it names one, else in ``texts``."""
+    found = []
+    for phrase, pattern, fields in phrases:
+        where = texts if fields is None else tuple(t for t in every if t[0] in fields)
+        hit = _find(pattern, where, phrase)
+        if hit is not None:
+            found.append(hit)
+    return tuple(found)
 
 
 def _quoted(hits: tuple[Hit, ...]) -> str:
@@ -174,6 +207,7 @@ def _checks(entry: Entry, compiled: CompiledTopic, *, full: bool) -> list[Check]
     """The rule's conditions on ``entry``, cheapest first; stops at the first failure unless ``full``."""
     topic = compiled.topic
     texts = field_texts(entry, topic.fields)
+    every = field_texts(entry, FIELDS)
     fields = "+".join(topic.fields)
     checks: list[Check] = []
 
@@ -200,15 +234,15 @@ def _checks(entry: Entry, compiled: CompiledTopic, *, full: bool) -> list[Check]
                          f"{'>=' if passed else 'needs'} {topic.min_upvotes}")):
             return checks
     if compiled.all:
-        hits = _hits(compiled.all, texts)
-        missing = [p for p, _ in compiled.all if p not in {h.phrase for h in hits}]
+        hits = _hits(compiled.all, texts, every)
+        missing = [p for p, _, _ in compiled.all if p not in {h.phrase for h in hits}]
         detail = (f"every `all` phrase occurs in {fields}" if not missing else
                   f"`all` phrase{'s' if len(missing) > 1 else ''} not in {fields}: "
                   + ", ".join(f'"{p}"' for p in missing))
         if not add(Check("all", not missing, detail, hits)):
             return checks
     if compiled.any:
-        hits = _hits(compiled.any, texts)
+        hits = _hits(compiled.any, texts, every)
         detail = f"`any` matched {_quoted(hits)}" if hits else "no `any` phrase matched"
         if not add(Check("any", bool(hits), detail, hits)):
             return checks
@@ -219,7 +253,7 @@ def _checks(entry: Entry, compiled: CompiledTopic, *, full: bool) -> list[Check]
         if not add(Check("regex", bool(hits), detail, hits)):
             return checks
     if compiled.none:
-        hits = _hits(compiled.none, texts)
+        hits = _hits(compiled.none, texts, every)
         add(Check("none", not hits, f"excluded by `none` {_quoted(hits)}" if hits else
                   "no `none` phrase occurs", hits))
     return checks
@@ -269,13 +303,22 @@ def rules_fingerprint(topics: Iterable[Topic]) -> str:
 
 
 # loading -------------------------------------------------------------------------------------
-def _phrases(value: Any, *, where: str) -> tuple[str, ...]:
+def _phrases(value: Any, *, where: str, phrases: bool = True) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"{where}: expected a list of non-empty strings")
-    for phrase in value:
-        if not re.sub(_WORD_SEP, "", phrase):
+    for phrase in value if phrases else ():
+        try:
+            words, _ = split_field(phrase)
+            if words.startswith("re:"):
+                re.compile(words[3:], re.IGNORECASE)
+                continue
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        except re.error as exc:
+            raise ConfigError(f"{where}: invalid regular expression {phrase!r}: {exc}") from None
+        if not re.sub(_WORD_SEP, "", words):
             raise ConfigError(f"{where}: phrase {phrase!r} has no words")
     return tuple(v.strip() for v in value)
 
@@ -310,7 +353,8 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
             values[name] = table[name]
     for name in ("any", "all", "none", "categories", "sources"):
         if name in table:
-            values[name] = _phrases(table[name], where=key(name))
+            values[name] = _phrases(table[name], where=key(name),
+                                    phrases=name in ("any", "all", "none"))
             if not values[name] and name in ("any", "all"):
                 raise ConfigError(f"{key(name)}: give at least one phrase (or leave the key out)")
     if "regex" in table:
@@ -325,7 +369,7 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
     if "min_upvotes" in table:
         values["min_upvotes"] = _count(table["min_upvotes"], where=key("min_upvotes"))
     if "fields" in table:
-        fields = _phrases(table["fields"], where=key("fields"))
+        fields = _phrases(table["fields"], where=key("fields"), phrases=False)
         bad = [f for f in fields if f not in FIELDS]
         if bad or len(set(fields)) != len(fields):
             raise ConfigError(f"{key('fields')}: expected distinct names among "
