@@ -25,3 +25,6 @@ lint: $(STAMP)
 
 clean:
 	rm -rf site .cache $(VENV)
+
+quality: $(STAMP)
+	$(BIN)/python -m tests.quality

@@ -15,7 +15,9 @@ import click
 from . import __version__
 from .config import Config, load_config, with_overrides
 from .errors import FeedsmithError
+from .model import Entry
 from .pipeline import BuildReport, build
+from .topic_tools import explain_paper, topic_summaries, try_rule
 
 EXIT_SOURCE_FAILED = 3
 
@@ -89,3 +91,90 @@ def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | 
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)
+
+
+def _paper_label(entry: Entry) -> str:
+    return entry.arxiv_id or entry.key
+
+
+@main.group("topics", invoke_without_command=True)
+@config_options
+@click.pass_context
+def topics_command(ctx: click.Context, config_path: Path | None, out: Path | None,
+                   cache_dir: Path | None) -> None:
+    """List the topics with their stored entry counts and newest entry.
+
+    Example: feedsmith topics --config feeds/feedsmith.toml
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = (config_path, out, cache_dir)
+        return
+    for summary in topic_summaries(resolve_config(config_path, out, cache_dir)):
+        newest = (f"newest {_paper_label(summary.newest)} {summary.newest.title}"
+                  if summary.newest else "no entries")
+        click.echo(f"{summary.slug:<22} {summary.count:>5}  {newest}")
+
+
+def _inherited(ctx: click.Context, config_path: Path | None, out: Path | None,
+               cache_dir: Path | None) -> Config:
+    """The configuration from this subcommand's flags, else from those given to `topics`."""
+    parent = ctx.obj or (None, None, None)
+    return resolve_config(config_path or parent[0], out or parent[1], cache_dir or parent[2])
+
+
+@topics_command.command("explain")
+@click.argument("paper")
+@config_options
+@click.pass_context
+def topics_explain_command(ctx: click.Context, paper: str, config_path: Path | None,
+                           out: Path | None, cache_dir: Path | None) -> None:
+    """Show, for every topic, which rule and words put a stored paper in it, or why not.
+
+    PAPER is an arXiv id (2309.12307, 2309.12307v3) or an arXiv / Hugging Face paper URL.
+
+    Example: feedsmith topics explain 2309.12307
+    """
+    result = explain_paper(_inherited(ctx, config_path, out, cache_dir), paper)
+    entry = result.entry
+    click.echo(f"{_paper_label(entry)}  {entry.title}")
+    click.echo(f"in: {', '.join(result.topics) or '(no topic)'}")
+    if set(entry.topics) != set(result.topics):
+        click.echo(f"stored under older rules as: {', '.join(entry.topics) or '(no topic)'} "
+                   "(the next build re-classifies)")
+    for match in result.matches:
+        click.echo(f"{'+' if match.matched else '-'} {match.slug}: "
+                   f"{'IN' if match.matched else 'OUT'}")
+        for check in match.checks:
+            mark = "ok  " if check.passed else "FAIL"
+            click.echo(f"    {mark} {check.rule}: {check.detail}")
+            for hit in check.hits:
+                click.echo(f"           {hit.phrase!r} -> \"{hit.text}\" in {hit.field}")
+
+
+@topics_command.command("try")
+@click.option("--rule", "rules", multiple=True, required=True,
+              help="One TOML `key = value` line of a topic rule, e.g. 'any = [\"long context\"]'; "
+                   "repeat for more keys.")
+@click.option("--topic", "base", help="Start from this configured topic's rule and show what "
+                                      "the --rule lines add (+) and drop (-).")
+@click.option("--limit", default=50, show_default=True, help="Show at most this many entries.")
+@config_options
+@click.pass_context
+def topics_try_command(ctx: click.Context, rules: tuple[str, ...], base: str | None, limit: int,
+                       config_path: Path | None, out: Path | None, cache_dir: Path | None) -> None:
+    """Preview what a rule would catch in the store, without changing the configuration.
+
+    Example: feedsmith topics try --rule 'any = ["long context", "context window"]'
+    --rule 'none = ["video"]'
+    """
+    result = try_rule(_inherited(ctx, config_path, out, cache_dir), rules, base=base)
+    click.echo(f"rule: {result.rule}")
+    click.echo(f"catches {len(result.caught)} of {result.total} stored entries"
+               + (f" (+{len(result.added)} / -{len(result.dropped)} against {base})" if base else ""))
+    for entry, match in result.caught[:limit]:
+        mark = "+ " if entry.key in result.added else "  "
+        click.echo(f"{mark}{_paper_label(entry)}  {entry.title}  [{', '.join(match.words)}]")
+    if len(result.caught) > limit:
+        click.echo(f"  ... {len(result.caught) - limit} more (--limit)")
+    for entry in result.dropped[:limit]:
+        click.echo(f"- {_paper_label(entry)}  {entry.title}")

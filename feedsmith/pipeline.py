@@ -7,7 +7,6 @@ fails or its window moves on.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -20,7 +19,8 @@ from .render import FeedView, SiteView, site_files
 from .render.site import WriteReport, write_site
 from .sources import parser_for
 from .store import RunClock, Store, open_store
-from .topics import ALL, CompiledTopic, classify, compile_topic
+from .topics import ALL, CompiledTopic, Topic, classify, compile_topic
+from .topics import rules_fingerprint as topics_fingerprint
 
 MAX_LOCAL_BYTES = 50 * 1024 * 1024
 
@@ -68,7 +68,7 @@ def read_local(location: str) -> bytes:
 
 def rules_fingerprint(compiled: tuple[CompiledTopic, ...]) -> str:
     """A fingerprint of the topic rules: a change means the store must be re-classified."""
-    return hashlib.sha256(repr([c.topic for c in compiled]).encode()).hexdigest()
+    return topics_fingerprint(c.topic for c in compiled)
 
 
 def classifier(compiled: tuple[CompiledTopic, ...]) -> Callable[[Entry], Entry]:
@@ -126,14 +126,31 @@ def _newest_first(entries: list[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (-(e.first_seen or epoch).timestamp(), e.key))
 
 
-def select_window(entries: list[Entry], config: Config, now: datetime) -> list[Entry]:
+def select_window(entries: list[Entry], config: Config, now: datetime, *,
+                  topic: Topic | None = None) -> list[Entry]:
     """The entries a feed holds: all first seen within the window, at least ``min_entries``
-    and at most ``max_entries`` of them; ``entries`` must be newest first."""
+    and at most ``max_entries`` of them; ``entries`` must be newest first. A ``topic``'s own
+    window and bounds replace the [site] ones; its ``sort`` then orders the chosen entries
+    (it never changes which entries are chosen)."""
     site = config.site
-    cutoff = now - site.window
+    window = topic.window if topic and topic.window is not None else site.window
+    low = topic.min_entries if topic and topic.min_entries is not None else site.min_entries
+    high = topic.max_entries if topic and topic.max_entries is not None else site.max_entries
+    cutoff = now - window
     inside = sum(1 for e in entries if e.first_seen and e.first_seen >= cutoff)
-    count = min(max(inside, site.min_entries), site.max_entries)
-    return entries[:count]
+    count = min(max(inside, low), high)
+    return sort_entries(entries[:count], topic.sort if topic else "first-seen")
+
+
+def sort_entries(entries: list[Entry], order: str) -> list[Entry]:
+    """``entries`` (newest first) in a topic's ``sort`` order: ``first-seen`` keeps them newest
+    first; ``upvotes`` puts the most upvoted first; ``trending`` the best trending rank first.
+    Entries without the number go last; ties stay newest first."""
+    if order == "upvotes":
+        return sorted(entries, key=lambda e: (e.upvotes is None, -(e.upvotes or 0)))
+    if order == "trending":
+        return sorted(entries, key=lambda e: (e.rank is None, e.rank or 0))
+    return entries
 
 
 def site_view(config: Config, store: Store, now: datetime) -> SiteView:
@@ -141,15 +158,16 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
     site = config.site
     base = site.base_url if site.base_url.endswith("/") else site.base_url + "/"
     everything = _newest_first(list(store.entries()))
-    groups: list[tuple[str, str, str, list[Entry]]] = [
-        (ALL, f"{site.title}: all papers", site.description, everything)
+    groups: list[tuple[str, str, str, list[Entry], Topic | None]] = [
+        (ALL, f"{site.title}: all papers", site.description, everything, None)
     ]
     for topic in config.topics:
         members = [e for e in everything if topic.slug in e.topics]
-        groups.append((topic.slug, f"{site.title}: {topic.title}", topic.description, members))
+        groups.append((topic.slug, f"{site.title}: {topic.title}", topic.description, members,
+                       topic))
     views = []
-    for slug, title, description, members in groups:
-        chosen = select_window(members, config, now)
+    for slug, title, description, members, rule in groups:
+        chosen = select_window(members, config, now, topic=rule)
         updated = max((e.updated for e in chosen if e.updated), default=store.created)
         views.append(FeedView(slug, title, description, base, tuple(chosen), updated,
                               len(members)))

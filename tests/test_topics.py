@@ -58,3 +58,116 @@ def test_invalid_rules_name_file_topic_and_key(slug: str, table: dict[str, objec
     with pytest.raises(ConfigError) as error:
         topic_from_table(slug, table, where="topics.toml")
     assert "topics.toml" in str(error.value) and message in str(error.value)
+
+
+# The rest of the rule language -------------------------------------------------------------
+from dataclasses import replace  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+
+from feedsmith.config import Config, SiteConfig  # noqa: E402
+from feedsmith.pipeline import select_window  # noqa: E402
+from feedsmith.topics import RULE_KEYS, rules_fingerprint  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("phrase", "text", "hit"),
+    [
+        ("long context", "long_context windows", True),
+        ("long-context", "x_long-context", True),
+        ("fine-tune", "fine-tuning", False),
+        ("query", "queries", True),
+        ("key", "keys", True),
+        ("box", "boxes", True),
+        ("large language model", "large languages model", False),
+    ],
+)
+def test_phrase_matching_exact_rules(phrase: str, text: str, hit: bool) -> None:
+    assert bool(phrase_pattern(phrase).search(text)) is hit
+
+
+def rule(**table: object) -> Topic:
+    return topic_from_table("t", table, where="test")
+
+
+def paper(title: str, summary: str = "", **values: object) -> Entry:
+    return replace(entry(title, summary), **values)  # type: ignore[arg-type]
+
+
+def test_every_condition_must_hold_and_explain_names_the_failing_one() -> None:
+    topic = compile_topic(rule(any=["retrieval"], all=["dense", "title:embedding"],
+                               regex=r"\bBERT\b", categories=["cs.IR"], sources=["arxiv"],
+                               min_upvotes=5, none=["image"]))
+    good = paper("Dense embeddings", "Dense retrieval with BERT", categories=("cs.IR",),
+                 sources=("arxiv",), upvotes=9)
+    assert classify(good, (topic,)) == ("t",)
+    why = explain(good, topic)
+    assert why.matched and set(why.words) >= {"retrieval", "dense", "title:embedding"}
+    for change, failing in [
+        ({"categories": ("cs.CV",)}, "categories"), ({"sources": ("hf",)}, "sources"),
+        ({"upvotes": 2}, "min_upvotes"), ({"upvotes": None}, "min_upvotes"),
+        ({"title": "Dense retrieval"}, "all"), ({"summary": "Dense retrieval with T5"}, "regex"),
+        ({"summary": "Dense retrieval with BERT for image search"}, "none"),
+    ]:
+        bad = replace(good, **change)  # type: ignore[arg-type]
+        match = explain(bad, topic)
+        assert not match.matched, change
+        assert [c.rule for c in match.checks if not c.passed] == [failing]
+
+
+def test_fields_and_field_prefixes_choose_where_phrases_are_searched() -> None:
+    keywords_only = compile_topic(rule(any=["agents"], fields=["keywords"]))
+    assert classify(paper("Agents", "agents", keywords=("LLM agents",)), (keywords_only,)) == ("t",)
+    assert classify(paper("Agents", "agents"), (keywords_only,)) == ()
+    title_only = compile_topic(rule(any=["title:survey"]))
+    assert classify(paper("A survey of RAG"), (title_only,)) == ("t",)
+    assert classify(paper("RAG", "we survey RAG"), (title_only,)) == ()
+    # fields are searched one by one: a phrase never spans the title and the abstract
+    spanning = compile_topic(rule(any=["long context"]))
+    assert classify(paper("Scaling long", "context models"), (spanning,)) == ()
+
+
+def test_re_items_are_case_insensitive_regexes() -> None:
+    topic = compile_topic(rule(any=[r"re:\bintroduc\w*\b[^.]{0,30}\bbenchmark"]))
+    assert classify(paper("X", "We Introduce HardQA, a new BENCHMARK."), (topic,)) == ("t",)
+    assert classify(paper("X", "We introduce a model. It beats the benchmark."), (topic,)) == ()
+
+
+def test_fingerprint_covers_every_rule_field_and_nothing_else() -> None:
+    base = rule(any=["a"])
+    changes = {"any": ("b",), "all": ("c",), "none": ("d",), "regex": "e", "categories": ("cs.CL",),
+               "sources": ("hf",), "min_upvotes": 3, "fields": ("title",)}
+    assert set(changes) == RULE_KEYS
+    seen = {rules_fingerprint([base])}
+    for name, value in changes.items():
+        seen.add(rules_fingerprint([replace(base, **{name: value})]))  # type: ignore[arg-type]
+    assert len(seen) == len(changes) + 1
+    assert rules_fingerprint([replace(base, slug="other")]) not in seen
+    cosmetic = replace(base, title="T", description="D", window=timedelta(days=2), min_entries=1,
+                       max_entries=3, sort="upvotes")
+    assert rules_fingerprint([cosmetic]) == rules_fingerprint([base])
+
+
+NOW = datetime(2026, 3, 13, tzinfo=UTC)
+
+
+def stored(n: int, *, days_old: float, upvotes: int | None, rank: int | None) -> Entry:
+    return replace(entry(f"paper {n}"), key=f"k{n}", first_seen=NOW - timedelta(days=days_old),
+                   upvotes=upvotes, rank=rank)
+
+
+def test_topic_window_bounds_choose_entries_and_sort_only_orders_them() -> None:
+    newest_first = [stored(1, days_old=0.1, upvotes=1, rank=3),
+                    stored(2, days_old=1, upvotes=50, rank=1),
+                    stored(3, days_old=3, upvotes=None, rank=2),
+                    stored(4, days_old=20, upvotes=99, rank=None)]
+    config = Config(path=None, site=SiteConfig(min_entries=0, max_entries=10))
+    keys = [e.key for e in select_window(newest_first, config, NOW)]
+    assert keys == ["k1", "k2", "k3"]  # the site window: 14 days
+    short = rule(any=["x"], window_days=2)
+    assert [e.key for e in select_window(newest_first, config, NOW, topic=short)] == ["k1", "k2"]
+    bounded = replace(short, min_entries=3, max_entries=3)
+    assert [e.key for e in select_window(newest_first, config, NOW, topic=bounded)] == ["k1", "k2", "k3"]
+    by_votes = replace(short, sort="upvotes")  # k4 has the most upvotes but is outside the window
+    assert [e.key for e in select_window(newest_first, config, NOW, topic=by_votes)] == ["k2", "k1"]
+    trending = replace(bounded, sort="trending")
+    assert [e.key for e in select_window(newest_first, config, NOW, topic=trending)] == ["k2", "k3", "k1"]

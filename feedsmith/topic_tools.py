@@ -1,0 +1,146 @@
+"""The `feedsmith topics` commands: a configuration and the store in, printable reports out.
+
+``topic_summaries`` (entries per topic, newest entry), ``explain_paper`` (every topic's verdict
+on one stored paper, with the words that decided it) and ``try_rule`` (what a rule not yet in the
+configuration would catch). They read the store and never write it, and never create one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from .config import Config
+from .errors import ConfigError, StoreError
+from .ids import arxiv_key, extract_arxiv_id, url_key
+from .model import Entry
+from .store import Store, open_store
+from .topics import Match, compile_topic, explain, matches, topic_from_table, topic_to_table
+
+READ_LOCK_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class TopicSummary:
+    """One topic as stored: how many entries it has and the newest of them."""
+
+    slug: str
+    title: str
+    count: int
+    newest: Entry | None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One stored paper and every topic's verdict on it under the current rules."""
+
+    entry: Entry
+    matches: tuple[Match, ...]
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics the current rules put the paper in."""
+        return tuple(m.slug for m in self.matches if m.matched)
+
+
+@dataclass(frozen=True)
+class TryResult:
+    """What a trial rule catches: matching entries (newest first) and, against ``base`` (the
+    configured topic it was derived from), the entries it adds and drops."""
+
+    rule: dict[str, object]
+    total: int
+    caught: tuple[tuple[Entry, Match], ...]
+    added: frozenset[str]
+    dropped: tuple[Entry, ...]
+    base: str | None
+
+
+@contextmanager
+def existing_store(config: Config) -> Iterator[Store]:
+    """The configured store, opened only if a build already made it."""
+    if not (config.site.cache / "cache.db").is_file():
+        raise StoreError(f"no store at {config.site.cache}: run `feedsmith build` first")
+    with open_store(config.site.cache, lock_timeout=READ_LOCK_TIMEOUT) as store:
+        yield store
+
+
+def _newest_first(entries: list[Entry]) -> list[Entry]:
+    epoch = datetime.min.replace(tzinfo=UTC)
+    return sorted(entries, key=lambda e: (-(e.first_seen or epoch).timestamp(), e.key))
+
+
+def topic_summaries(config: Config) -> list[TopicSummary]:
+    """Every configured topic with its stored entry count and newest entry (by first seen)."""
+    with existing_store(config) as store:
+        everything = _newest_first(list(store.entries()))
+    summaries = []
+    for topic in config.topics:
+        members = [e for e in everything if topic.slug in e.topics]
+        summaries.append(TopicSummary(topic.slug, topic.title, len(members),
+                                      members[0] if members else None))
+    return summaries
+
+
+def find_entry(store: Store, reference: str) -> Entry:
+    """The stored entry named by ``reference``: an arXiv id (versioned or not), an arXiv or
+    Hugging Face paper URL, or the link of a non-arXiv item."""
+    arxiv = extract_arxiv_id(reference)
+    if arxiv is not None:
+        key = arxiv_key(arxiv)
+    elif reference.startswith(("http://", "https://")):
+        key = url_key(reference)
+    else:
+        raise ConfigError(f"{reference!r} is not an arXiv id or a URL")
+    entry = store.get(key)
+    if entry is None:
+        raise StoreError(f"{reference} ({key}) is not in the store {store.directory}")
+    return entry
+
+
+def explain_paper(config: Config, reference: str) -> Explanation:
+    """Every configured topic's verdict on the stored paper ``reference``."""
+    with existing_store(config) as store:
+        entry = find_entry(store, reference)
+    return Explanation(entry, tuple(explain(entry, compile_topic(t)) for t in config.topics))
+
+
+def parse_rule(items: tuple[str, ...]) -> dict[str, object]:
+    """A rule table from ``--rule`` values: each one TOML ``key = value`` line (or several,
+    separated by newlines), exactly as in topics.toml, e.g. ``any = ["long context"]``."""
+    text = "\n".join(items)
+    try:
+        return dict(tomllib.loads(text))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"--rule: not TOML `key = value` lines ({exc}): {text!r}") from None
+
+
+def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None) -> TryResult:
+    """What the rule in ``items`` catches in the store; with ``base`` (a configured topic's slug)
+    the items change that topic's rule, and the result says what that adds and drops."""
+    table: dict[str, object] = {}
+    if base is not None:
+        found = [t for t in config.topics if t.slug == base]
+        if not found:
+            raise ConfigError(f"--topic {base!r}: no such topic "
+                              f"(known: {', '.join(t.slug for t in config.topics)})")
+        table.update(topic_to_table(found[0]))
+    table.update(parse_rule(items))
+    topic = topic_from_table(base or "trial", table, where="--rule")
+    compiled = compile_topic(replace(topic, title="trial"))
+    with existing_store(config) as store:
+        everything = _newest_first(list(store.entries()))
+    caught = tuple((e, explain(e, compiled)) for e in everything if matches(e, compiled))
+    keys = {e.key for e, _ in caught}
+    before = {e.key for e in everything if base in e.topics} if base else set()
+    return TryResult(
+        rule=table,
+        total=len(everything),
+        caught=caught,
+        added=frozenset(keys - before) if base else frozenset(),
+        dropped=tuple(e for e in everything if e.key in before - keys),
+        base=base,
+    )
