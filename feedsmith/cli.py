@@ -89,3 +89,25 @@ def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | 
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)
+
+
+@main.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("site"),
+              show_default=True, help="The output folder to preview.")
+def serve_command(port: int, directory: Path) -> None:
+    """Preview the output folder over HTTP on 127.0.0.1 with each file's Content-Type.
+
+    Example: feedsmith serve --port 8000 --dir site
+    """
+    from .render.serve import make_server
+
+    server = make_server(directory, port=port)
+    click.echo(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
