@@ -75,6 +75,7 @@ def make_server(directory: Path, *, port: int = 8000, quiet: bool = False) -> Th
 def start_server(directory: Path, *, port: int = 0, quiet: bool = True) -> RunningServer:
     """Serve ``directory`` from a daemon thread; the caller stops it with ``.stop()``."""
     server = make_server(directory, port=port, quiet=quiet)
-    thread = threading.Thread(target=server.serve_forever, name="feedsmith-serve", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="feedsmith-serve", daemon=True)
     thread.start()
     return RunningServer(server, thread)
