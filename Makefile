@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench quality clean
+.PHONY: run test lint bench quality clean system-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,20 @@ run: $(STAMP)
 	$(BIN)/feedsmith build
 	@echo "Open site/index.html, or serve the folder: the feeds are site/<topic>.atom|rss"
 
-test: $(STAMP)
+# Debian packages the reader and browser tests drive (newsboat, chromium); installed only when
+# missing, so this is quick on a machine that has them. Needs root (CI runs as root) or sudo.
+SYSTEM_BINARIES := /usr/bin/newsboat /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+system-deps:
+	@missing=0; for b in $(SYSTEM_BINARIES); do [ -x $$b ] || missing=1; done; \
+	if [ $$missing = 1 ]; then \
+		echo "installing newsboat and chromium (apt-get)"; \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends newsboat chromium; \
+	fi
+
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -178,3 +178,25 @@ def topics_try_command(ctx: click.Context, rules: tuple[str, ...], base: str | N
         click.echo(f"  ... {len(result.caught) - limit} more (--limit)")
     for entry in result.dropped[:limit]:
         click.echo(f"- {_paper_label(entry)}  {entry.title}")
+
+
+@main.command("serve")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("site"),
+              show_default=True, help="The output folder to preview.")
+def serve_command(port: int, directory: Path) -> None:
+    """Preview the output folder over HTTP on 127.0.0.1 with each file's Content-Type.
+
+    Example: feedsmith serve --port 8000 --dir site
+    """
+    from .render.serve import make_server
+
+    server = make_server(directory, port=port)
+    click.echo(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -21,3 +21,7 @@ class StoreError(FeedsmithError):
 
 class RenderError(FeedsmithError):
     """The site could not be rendered or written."""
+
+
+class ServeError(FeedsmithError):
+    """The preview server could not start (missing folder, port in use)."""

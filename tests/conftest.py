@@ -32,3 +32,22 @@ def write_config(folder: Path, sources: list[tuple[str, str, str]], *, extra_sit
 def snapshot_config(tmp_path: Path) -> Path:
     """A configuration reading the bundled snapshot, writing into ``tmp_path``."""
     return write_config(tmp_path, [("snapshot", "hf-daily", str(SNAPSHOT))])
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden`` (or env FEEDSMITH_UPDATE_GOLDEN=1) rewrites tests/golden/ from the
+    current renderer instead of comparing against it."""
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite the golden files in tests/golden/ instead of comparing")
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether golden files are being regenerated in this run."""
+    import os
+
+    return bool(request.config.getoption("--update-golden")
+                or os.environ.get("FEEDSMITH_UPDATE_GOLDEN") == "1")

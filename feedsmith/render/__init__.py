@@ -47,13 +47,21 @@ GENERATOR = "feedsmith"
 GENERATOR_URI = "https://github.com/feedsmith/feedsmith"
 
 
+FEED_CSS = "feed.css"
+OPML = "feeds.opml"
+
+
 def site_files(site: SiteView) -> dict[str, bytes]:
-    """Every file of the site by name: Atom and RSS per feed, HTML pages, and the index."""
-    from . import feeds, html
+    """Every file of the site by name: Atom, RSS and JSON Feed per feed, HTML pages, the index,
+    the OPML list and the stylesheet the Atom and RSS files point to."""
+    from . import feeds, html, jsonfeed, opml
 
     files: dict[str, bytes] = {}
     for view in site.feeds:
         files[view.file("atom")] = feeds.atom(view, site)
         files[view.file("rss")] = feeds.rss(view, site)
+        files[view.file("json")] = jsonfeed.json_feed(view, site)
     files.update(html.pages(site))
+    files[OPML] = opml.opml(site)
+    files[FEED_CSS] = feeds.feed_css()
     return files

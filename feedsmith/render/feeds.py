@@ -1,20 +1,27 @@
 """Atom and RSS 2.0 through feedgen 1.0.0, wrapped so its traps stay here (GUIDE section 4).
 
 In: a ``FeedView``. Out: deterministic bytes. Every date is set explicitly (feedgen would stamp
-now()), entries are appended in our order, the generator is fixed, each entry has exactly one link.
+now()), entries are appended in our order, the generator is fixed, each entry has exactly one link
+(bug #135 would turn a second one into a second alternate link); the thumbnail goes into a
+``media:thumbnail`` element through feedgen's media extension and into the HTML content. Each
+document starts with an ``xml-stylesheet`` instruction pointing to ``feed.css`` so a browser
+shows it as readable text.
 """
 
 from __future__ import annotations
 
+from importlib import resources
+
 from feedgen.feed import FeedGenerator
 
 from ..model import Entry
-from . import GENERATOR, GENERATOR_URI, FeedView, SiteView
+from . import FEED_CSS, GENERATOR, GENERATOR_URI, FeedView, SiteView
 from .content import entry_html
 
 
 def _generator(view: FeedView, site: SiteView, *, self_extension: str) -> FeedGenerator:
     fg = FeedGenerator()
+    fg.load_extension("media", atom=True, rss=True)
     fg.id(view.url("atom"))
     fg.title(view.title)
     fg.subtitle(view.description or view.title)
@@ -45,13 +52,31 @@ def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
         fe.category(term=term)
     fe.summary(entry.summary or entry.title)
     fe.content(entry_html(entry), type="html")
+    if entry.thumbnail:
+        fe.media.thumbnail(url=entry.thumbnail, group=None)
+
+
+STYLESHEET = f'<?xml-stylesheet type="text/css" href="{FEED_CSS}"?>\n'.encode()
+
+
+def with_stylesheet(document: bytes) -> bytes:
+    """``document`` with the ``xml-stylesheet`` instruction right after its XML declaration."""
+    declaration, newline, rest = document.partition(b"\n")
+    if not declaration.startswith(b"<?xml ") or not newline:
+        return STYLESHEET + document
+    return declaration + newline + STYLESHEET + rest
+
+
+def feed_css() -> bytes:
+    """The stylesheet that makes an Atom or RSS file readable when opened in a browser."""
+    return (resources.files("feedsmith") / "templates" / FEED_CSS).read_bytes()
 
 
 def atom(view: FeedView, site: SiteView) -> bytes:
     """``view`` as an Atom 1.0 document."""
-    return bytes(_generator(view, site, self_extension="atom").atom_str(pretty=True))
+    return with_stylesheet(bytes(_generator(view, site, self_extension="atom").atom_str(pretty=True)))
 
 
 def rss(view: FeedView, site: SiteView) -> bytes:
     """``view`` as an RSS 2.0 document."""
-    return bytes(_generator(view, site, self_extension="rss").rss_str(pretty=True))
+    return with_stylesheet(bytes(_generator(view, site, self_extension="rss").rss_str(pretty=True)))

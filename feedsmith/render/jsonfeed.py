@@ -1,0 +1,63 @@
+"""JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): a ``FeedView`` in, deterministic bytes out.
+
+Keys come in a fixed order, indentation is fixed, absent optional values are left out (never
+``null``). Ids, dates and entry order are the same as in the Atom and RSS files of the same feed;
+like them, no churning number (upvotes, rank) goes in.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from ..model import Entry
+from . import FeedView, SiteView
+from .content import entry_html
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def rfc3339(value: datetime) -> str:
+    """``value`` in UTC as an RFC 3339 timestamp, as JSON Feed wants it."""
+    return value.astimezone(UTC).isoformat()
+
+
+def _item(entry: Entry) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": entry.guid,
+        "url": entry.links.url or entry.guid,
+        "title": entry.title or "(untitled)",
+        "content_html": entry_html(entry),
+        "summary": entry.summary or entry.title,
+    }
+    if entry.thumbnail:
+        item["image"] = entry.thumbnail
+    if entry.first_seen is not None:
+        item["date_published"] = rfc3339(entry.first_seen)
+    if entry.updated is not None:
+        item["date_modified"] = rfc3339(entry.updated)
+    if entry.authors:
+        item["authors"] = [{"name": name} for name in entry.authors]
+    if entry.categories:
+        item["tags"] = list(entry.categories)
+    return item
+
+
+def feed_document(view: FeedView, site: SiteView) -> dict[str, Any]:
+    """``view`` as a JSON Feed 1.1 object."""
+    return {
+        "version": JSON_FEED_VERSION,
+        "title": view.title,
+        "home_page_url": view.url("html"),
+        "feed_url": view.url("json"),
+        "description": view.description or view.title,
+        "authors": [{"name": site.author}],
+        "language": "en",
+        "items": [_item(entry) for entry in view.entries],
+    }
+
+
+def json_feed(view: FeedView, site: SiteView) -> bytes:
+    """``view`` as JSON Feed 1.1 bytes: two-space indentation, UTF-8, a final newline."""
+    return (json.dumps(feed_document(view, site), indent=2, ensure_ascii=False) + "\n").encode()

@@ -1,0 +1,81 @@
+"""A preview server for the output folder: a folder in, HTTP on 127.0.0.1 out.
+
+Static files only, with the Content-Type each extension gets on a well-configured host (Atom,
+RSS, JSON Feed, OPML, CSS, HTML; all text as UTF-8). ``start_server`` runs it in a thread (tests,
+``feedsmith serve``); ``serve_forever`` blocks until Ctrl-C. Not for production: publish the
+folder on a static host instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from ..errors import ServeError
+
+HOST = "127.0.0.1"
+CONTENT_TYPES = {
+    ".atom": "application/atom+xml; charset=utf-8",
+    ".rss": "application/rss+xml; charset=utf-8",
+    ".json": "application/feed+json; charset=utf-8",
+    ".opml": "text/x-opml; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+class SiteRequestHandler(SimpleHTTPRequestHandler):
+    """Serves one folder with feedsmith's Content-Types; logs only when ``quiet`` is off."""
+
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, **CONTENT_TYPES}
+    quiet = False
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.quiet:
+            super().log_message(format, *args)
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    """A preview server running in a background thread; ``stop()`` shuts it down."""
+
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, ending in ``/``."""
+        return f"http://{HOST}:{self.server.server_address[1]}/"
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+def make_server(directory: Path, *, port: int = 8000, quiet: bool = False) -> ThreadingHTTPServer:
+    """An HTTP server for ``directory`` bound to 127.0.0.1:``port`` (0 picks a free port)."""
+    if not Path(directory).is_dir():
+        raise ServeError(f"{directory}: no such folder (run `feedsmith build` first)")
+    handler = functools.partial(
+        type("Handler", (SiteRequestHandler,), {"quiet": quiet}), directory=str(directory))
+    try:
+        return ThreadingHTTPServer((HOST, port), handler)
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from None
+
+
+def start_server(directory: Path, *, port: int = 0, quiet: bool = True) -> RunningServer:
+    """Serve ``directory`` from a daemon thread; the caller stops it with ``.stop()``."""
+    server = make_server(directory, port=port, quiet=quiet)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="feedsmith-serve", daemon=True)
+    thread.start()
+    return RunningServer(server, thread)

@@ -1,0 +1,148 @@
+"""Test helpers for rendered sites: a fixed small site (hostile titles included) and checkers
+for each format (JSON Feed 1.1 rules, Atom/RSS/JSON agreement, OPML)."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import listparser
+
+from feedsmith.model import Entry, Links
+from feedsmith.render import FeedView, SiteView
+from feedsmith.sources.hf import HF_HOST
+
+BASE = "https://feeds.example.org/ml/"
+CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
+SCRIPT_TITLE = "<script>alert(1)</script>"
+IMG_TITLE = "<img src=x onerror=alert(1)>"
+
+
+def fixed_entries() -> tuple[Entry, ...]:
+    """Three entries, newest first: a full arXiv paper, a hostile non-arXiv item, a bare paper."""
+    paper = Entry(
+        key="arxiv:2410.00086", guid="https://arxiv.org/abs/2410.00086",
+        title="ACE: All-round Creator & Editor", summary="Diffusion models <are> powerful & general.",
+        authors=("Zhen Han", "Zeyinzi Jiang"),
+        links=Links(url="https://arxiv.org/abs/2410.00086", pdf="https://arxiv.org/pdf/2410.00086",
+                    hf=f"https://{HF_HOST}/papers/2410.00086", code="https://github.com/ali-vilab/ace",
+                    project="https://ali-vilab.github.io/ace-page/"),
+        arxiv_id="2410.00086", version=2, sources=("hf",), rank=1,
+        paper_date=datetime(2024, 9, 30, tzinfo=UTC), categories=("cs.CV", "cs.AI"),
+        thumbnail="https://cdn.example.org/thumbs/2410.00086.png?w=640&h=360", upvotes=42,
+        first_seen=T0, updated=T0, topics=("vision",))
+    hostile = Entry(
+        key="item:example.org/7", guid="tag:example.org,2026:item-7", title=IMG_TITLE,
+        summary=SCRIPT_TITLE, authors=(SCRIPT_TITLE,),
+        links=Links(url="https://example.org/post?a=1&b=2"), sources=("blog",),
+        categories=(IMG_TITLE,), first_seen=T0.replace(second=59, minute=59, hour=11),
+        updated=T0.replace(second=59, minute=59, hour=11), topics=("vision",))
+    bare = Entry(
+        key="arxiv:2501.00001", guid="https://arxiv.org/abs/2501.00001", title="A bare paper",
+        links=Links(url="https://arxiv.org/abs/2501.00001"), arxiv_id="2501.00001",
+        first_seen=T0.replace(hour=11, minute=59, second=58),
+        updated=T0.replace(hour=11, minute=59, second=58))
+    return paper, hostile, bare
+
+
+def fixed_site(base: str = BASE) -> SiteView:
+    """A site with ``all`` (3 entries), ``vision`` (2, one hostile) and ``empty`` (none)."""
+    entries = fixed_entries()
+    vision = tuple(e for e in entries if "vision" in e.topics)
+    views = (
+        FeedView("all", "Test: all papers", "Every paper.", base, entries, T0, 3),
+        FeedView("vision", "Test: Vision <&> images", "Vision papers & <b>images</b>.", base, vision,
+                 T0, 2),
+        FeedView("empty", "Test: Empty", "Nothing matches yet.", base, (), CREATED, 0),
+    )
+    return SiteView("Test site", "Papers for tests.", "Test Author", base, views)
+
+
+def _rfc3339(value: Any) -> datetime:
+    assert isinstance(value, str) and "T" in value, value
+    parsed = datetime.fromisoformat(value)
+    assert parsed.tzinfo is not None, value
+    return parsed
+
+
+def check_json_feed(data: bytes) -> dict[str, Any]:
+    """Check ``data`` against the JSON Feed 1.1 rules; the parsed document."""
+    doc = json.loads(data)
+    assert doc["version"] == "https://jsonfeed.org/version/1.1"
+    assert isinstance(doc["title"], str) and doc["title"]
+    for key in ("home_page_url", "feed_url"):
+        assert doc[key].startswith(("http://", "https://"))
+    assert isinstance(doc["items"], list)
+    for author in doc.get("authors", []):
+        assert set(author) <= {"name", "url", "avatar"} and author
+
+    def no_nulls(value: Any) -> None:
+        assert value is not None
+        if isinstance(value, dict):
+            for v in value.values():
+                no_nulls(v)
+        elif isinstance(value, list):
+            for v in value:
+                no_nulls(v)
+
+    no_nulls(doc)
+    ids = [item["id"] for item in doc["items"]]
+    assert len(ids) == len(set(ids))
+    for item in doc["items"]:
+        assert isinstance(item["id"], str) and item["id"]
+        assert isinstance(item.get("content_html", item.get("content_text")), str)
+        assert isinstance(item["title"], str)
+        assert item["url"].startswith(("http://", "https://"))
+        for key in ("date_published", "date_modified"):
+            if key in item:
+                _rfc3339(item[key])
+        for author in item.get("authors", []):
+            assert set(author) <= {"name", "url", "avatar"} and author
+        assert all(isinstance(t, str) for t in item.get("tags", []))
+        if "image" in item:
+            assert item["image"].startswith(("http://", "https://"))
+    return doc
+
+
+def _when(struct: Any) -> datetime:
+    return datetime(*struct[:6], tzinfo=UTC)
+
+
+def check_feed_triplet(folder: Path, slug: str) -> list[str]:
+    """Parse ``slug``'s Atom, RSS and JSON Feed in ``folder``; assert they agree on ids, dates and
+    counts; the ids in feed order."""
+    atom = feedparser.parse((folder / f"{slug}.atom").read_bytes())
+    rss = feedparser.parse((folder / f"{slug}.rss").read_bytes())
+    for parsed in (atom, rss):
+        assert parsed.bozo == 0, (slug, parsed.get("bozo_exception"))
+    doc = check_json_feed((folder / f"{slug}.json").read_bytes())
+    ids = [item["id"] for item in doc["items"]]
+    assert [e.id for e in atom.entries] == ids
+    assert [e.id for e in rss.entries] == ids
+    for a, r, j in zip(atom.entries, rss.entries, doc["items"], strict=True):
+        published = _rfc3339(j["date_published"])
+        assert _when(a.published_parsed) == published == _when(r.published_parsed)
+        assert _when(a.updated_parsed) == _rfc3339(j["date_modified"])
+        assert a.title == r.title == j["title"]
+        assert len(a.links) == 1  # feedgen bug #135: exactly one link per entry
+    for document in ("atom", "rss"):
+        head = (folder / f"{slug}.{document}").read_bytes().split(b"\n")[:2]
+        assert head[0].startswith(b"<?xml ")
+        assert head[1] == b'<?xml-stylesheet type="text/css" href="feed.css"?>'
+    return ids
+
+
+def check_opml(data: bytes, slugs: list[str], base: str) -> None:
+    """Parse ``data`` with listparser; one rss outline per slug with absolute Atom/HTML URLs."""
+    result = listparser.parse(data)
+    assert result.bozo == 0, result.get("bozo_exception")
+    urls = [feed.url for feed in result.feeds]
+    assert urls == [f"{base}{slug}.atom" for slug in slugs]
+    outlines = ET.fromstring(data).iter("outline")
+    assert [(o.get("type"), o.get("htmlUrl")) for o in outlines] == [
+        ("rss", f"{base}{slug}.html") for slug in slugs]

@@ -1,0 +1,163 @@
+"""The renderer: fixed entries in, every site file out; golden files, escaping, the default build
+parsed in every format, removed topics, empty topics.
+
+Golden files live in tests/golden/; regenerate them after an intended change with
+``pytest tests/test_render.py --update-golden`` (or FEEDSMITH_UPDATE_GOLDEN=1) and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from feedsmith.config import load_config
+from feedsmith.pipeline import build
+from feedsmith.render import site_files
+from feedsmith.render.content import entry_html
+from feedsmith.render.site import write_site
+from tests.conftest import GOLDEN, write_config
+from tests.sitecheck import (
+    BASE,
+    CREATED,
+    IMG_TITLE,
+    SCRIPT_TITLE,
+    T0,
+    check_feed_triplet,
+    check_json_feed,
+    check_opml,
+    fixed_entries,
+    fixed_site,
+)
+
+GOLDEN_FILES = ["all.atom", "all.rss", "all.json", "vision.html", "empty.atom", "empty.rss",
+                "empty.json", "feeds.opml", "index.html"]
+
+
+@pytest.mark.parametrize("name", GOLDEN_FILES)
+def test_rendered_file_matches_golden(name: str, update_golden: bool) -> None:
+    rendered = site_files(fixed_site())[name]
+    golden = GOLDEN / f"site-{name}"
+    if update_golden:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(rendered)
+    assert golden.is_file(), f"{golden} missing: run pytest --update-golden"
+    assert rendered == golden.read_bytes(), f"{name} differs from {golden} (--update-golden)"
+
+
+def test_rendering_is_deterministic() -> None:
+    assert site_files(fixed_site()) == site_files(fixed_site())
+
+
+def test_fixed_site_parses_in_every_format(tmp_path: Path) -> None:
+    write_site(tmp_path, site_files(fixed_site()))
+    assert check_feed_triplet(tmp_path, "all") == [e.guid for e in fixed_entries()]
+    assert check_feed_triplet(tmp_path, "vision") == [e.guid for e in fixed_entries()[:2]]
+    assert check_feed_triplet(tmp_path, "empty") == []
+    check_opml((tmp_path / "feeds.opml").read_bytes(), ["all", "vision", "empty"], BASE)
+
+
+def test_hostile_text_shows_as_text_in_every_format(tmp_path: Path) -> None:
+    files = site_files(fixed_site())
+    write_site(tmp_path, files)
+    for ext in ("atom", "rss"):
+        parsed = feedparser.parse(files[f"all.{ext}"])
+        assert parsed.bozo == 0
+        assert parsed.entries[1].title == IMG_TITLE
+    doc = json.loads(files["all.json"])
+    hostile = doc["items"][1]
+    assert hostile["title"] == IMG_TITLE and hostile["summary"] == SCRIPT_TITLE
+    assert hostile["tags"] == [IMG_TITLE]
+    for html in (hostile["content_html"], entry_html(fixed_entries()[1])):
+        assert "<script" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    for name in ("index.html", "all.html", "vision.html"):
+        page = files[name].decode()
+        assert "<script" not in page and "<img src=x" not in page, name
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page, name
+    vision = files["vision.html"].decode()
+    assert "Vision &lt;&amp;&gt; images" in vision and "&lt;b&gt;images&lt;/b&gt;" in vision
+    # the one link with a query string stays one escaped attribute
+    assert 'href="https://example.org/post?a=1&amp;b=2"' in files["all.html"].decode()
+
+
+def test_entry_content_has_links_categories_thumbnail_and_no_upvotes() -> None:
+    files = site_files(fixed_site())
+    content = json.loads(files["all.json"])["items"][0]["content_html"]
+    for expected in ('href="https://arxiv.org/abs/2410.00086"', 'href="https://arxiv.org/pdf/2410.00086"',
+                     "/papers/2410.00086", 'href="https://github.com/ali-vilab/ace"',
+                     'href="https://ali-vilab.github.io/ace-page/"', "cs.CV, cs.AI",
+                     '<img src="https://cdn.example.org/thumbs/2410.00086.png?w=640&amp;h=360"',
+                     "Zhen Han, Zeyinzi Jiang"):
+        assert expected in content, expected
+    atom = files["all.atom"].decode()
+    assert '<media:thumbnail url="https://cdn.example.org/thumbs/2410.00086.png?w=640&amp;h=360"' in atom
+    for name in ("all.atom", "all.rss", "all.json", "feeds.opml"):
+        assert "42" not in files[name].decode().replace("2410.00086", ""), name
+    assert "42 upvotes" in files["all.html"].decode()  # pages may show the churning numbers
+
+
+def test_index_lists_every_topic_with_subscribe_links_and_autodiscovery() -> None:
+    index = site_files(fixed_site())["index.html"].decode()
+    assert '<meta name="viewport"' in index and "<script" not in index
+    for kind, ext in (("application/atom+xml", "atom"), ("application/rss+xml", "rss"),
+                      ("application/feed+json", "json")):
+        assert f'<link rel="alternate" type="{kind}"' in index and f'href="all.{ext}"' in index
+    for slug in ("all", "vision", "empty"):
+        assert f'href="{slug}.html"' in index
+        for ext in ("atom", "rss", "json"):
+            assert f'<a href="{slug}.{ext}"' in index
+        assert f'id="topic-{slug}"' in index
+    assert "3 entries in the feed" in index and "0 entries in the feed" in index
+    assert "2026-01-02 03:04 UTC" in index  # the empty topic: the store's creation date
+    assert "http" not in index.split("<body>")[1].split("Newest papers")[0]  # relative links only
+
+
+def test_default_build_parses_everywhere(snapshot_config: Path) -> None:
+    config = load_config(snapshot_config)
+    report = build(config, now=T0)
+    site = config.site.output
+    slugs = list(report.topic_counts)
+    for slug in slugs:
+        assert len(check_feed_triplet(site, slug)) == report.topic_counts[slug]
+    check_opml((site / "feeds.opml").read_bytes(), slugs, "https://feeds.example.org/ml/")
+    assert (site / "feed.css").read_bytes().startswith(b"/*")
+
+
+def test_removed_topic_loses_its_files_and_other_files_stay(tmp_path: Path) -> None:
+    from tests.conftest import SNAPSHOT
+
+    topics = tmp_path / "topics.toml"
+    topics.write_text('[topics.vision]\ntitle = "Vision"\nany = ["image"]\n'
+                      '[topics.agents]\ntitle = "Agents"\nany = ["agent"]\n')
+    path = write_config(tmp_path, [("s", "hf-daily", str(SNAPSHOT))], topics=topics)
+    build(load_config(path), now=T0)
+    site = tmp_path / "site"
+    (site / "CNAME").write_text("feeds.example.org\n")
+    assert (site / "agents.json").is_file()
+    topics.write_text('[topics.vision]\ntitle = "Vision"\nany = ["image"]\n')
+    report = build(load_config(path), now=T0.replace(hour=13))
+    assert report.write is not None
+    assert sorted(report.write.removed) == ["agents.atom", "agents.html", "agents.json", "agents.rss"]
+    assert not any(site.glob("agents.*"))
+    assert (site / "CNAME").read_text() == "feeds.example.org\n"
+    assert "agents" not in (site / "feeds.opml").read_text()
+
+
+def test_empty_topic_gets_valid_feeds_dated_by_store_creation(tmp_path: Path) -> None:
+    from tests.conftest import SNAPSHOT
+
+    topics = tmp_path / "topics.toml"
+    topics.write_text('[topics.nothing]\ntitle = "Nothing"\nany = ["zzzqqq"]\n')
+    config = load_config(write_config(tmp_path, [("s", "hf-daily", str(SNAPSHOT))], topics=topics))
+    build(config, now=CREATED)
+    build(config, now=T0)
+    site = config.site.output
+    assert check_feed_triplet(site, "nothing") == []
+    atom = feedparser.parse((site / "nothing.atom").read_bytes())
+    assert atom.feed.updated == CREATED.isoformat()
+    assert datetime(*atom.feed.updated_parsed[:6], tzinfo=UTC) == CREATED
+    assert check_json_feed((site / "nothing.json").read_bytes())["items"] == []
