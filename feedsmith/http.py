@@ -230,7 +230,9 @@ class Fetcher:
             gate = self._gates[name] = _HostGate(limits, self.sleep, self.clock)
         return gate
 
-    def _headers(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None) -> dict[str, str]:
+    def request_headers(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None) -> dict[str, str]:
+        """The headers of a GET of ``url`` besides the User-Agent: the conditional ones on the
+        first hop, and ``Authorization`` with HF_TOKEN when ``url`` is on a Hugging Face host."""
         headers: dict[str, str] = {}
         if first_hop and stored:
             if stored.get("etag"):
@@ -276,7 +278,7 @@ class Fetcher:
             try:
                 async with asyncio.timeout(s.deadline):
                     request = self._client.build_request(
-                        "GET", url, headers=self._headers(url, first_hop, stored))
+                        "GET", url, headers=self.request_headers(url, first_hop, stored))
                     response = await self._client.send(request, stream=True)
                     try:
                         if not 200 <= response.status_code < 300:

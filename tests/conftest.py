@@ -32,3 +32,9 @@ def write_config(folder: Path, sources: list[tuple[str, str, str]], *, extra_sit
 def snapshot_config(tmp_path: Path) -> Path:
     """A configuration reading the bundled snapshot, writing into ``tmp_path``."""
     return write_config(tmp_path, [("snapshot", "hf-daily", str(SNAPSHOT))])
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver listens on 127.0.0.1 (not "localhost", which may resolve to ::1 first)."""
+    return ("127.0.0.1", 0)
