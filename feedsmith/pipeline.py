@@ -216,6 +216,8 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
             continue
         if not got.bodies:
             result.not_modified = True
+            for url, validators in got.validators:  # a 200 with the same body may bring new ones
+                store.set_meta(validators_key(url), validators)
             continue
         entries: list[Entry] = []
         try:

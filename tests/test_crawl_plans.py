@@ -155,6 +155,7 @@ def test_cli_crawl_with_add_source_fills_the_store_and_writes_no_site(
                                        "--add-source", f"hf-daily={httpserver.url_for('/daily')}"])
     assert result.exit_code == 0, result.output
     assert "127-0-0-1" in result.output and "3 new" in result.output
+    assert "feedsmith: 127-0-0-1" in result.output and "(hf-daily) fetched" in result.output  # progress
     assert not (tmp_path / "site").exists()
     with open_store(tmp_path / "cache") as store:
         assert len(list(store.entries())) == 3
