@@ -2,7 +2,7 @@
 
 Precedence: command-line flag > environment variable > file > default. Relative paths in a file
 resolve against that file's folder, except in the configuration bundled with the package, whose
-output and cache paths resolve against the working directory.
+output and cache go to ``site`` and ``.cache/feedsmith`` in the working directory.
 """
 
 from __future__ import annotations
@@ -308,8 +308,7 @@ def load_config(path: Path | None = None) -> Config:
     crawl: dict[str, Any] = {}
     for file, data in _merged_tables(path):
         where = str(file)
-        paths_base = Path.cwd() if bundled else file.parent
-        site.update(_site(data.get("site", {}), where, paths_base))
+        site.update(_site(data.get("site", {}), where, file.parent))
         _crawl(data.get("crawl", {}), where, crawl)
         raw_sources = data.get("sources", [])
         if not isinstance(raw_sources, list):
@@ -326,6 +325,8 @@ def load_config(path: Path | None = None) -> Config:
             if slug in topics:
                 raise ConfigError(f"{where}: topic {slug!r}: duplicate slug")
             topics[slug] = topic_from_table(slug, table, where=where)
+    if bundled:  # the demo inside an installed package writes into the working directory
+        site.update(output=Path.cwd() / "site", cache=Path.cwd() / ".cache" / "feedsmith")
     config = Config(path=path.resolve(), site=SiteConfig(**site),
                     sources=tuple(sources.values()), topics=tuple(topics.values()),
                     crawl=CrawlSettings(**crawl))

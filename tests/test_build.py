@@ -121,3 +121,14 @@ def test_python_dash_m_and_version() -> None:
     out = subprocess.run([sys.executable, "-m", "feedsmith", "--version"], capture_output=True,
                          text=True, check=True).stdout
     assert out.startswith("feedsmith, version ")
+
+
+def test_demo_runs_without_a_repository_checkout(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Outside the repository (no feeds/ in the working directory), `feedsmith build` uses the
+    bundled demo configuration and snapshot and writes into the working directory."""
+    monkeypatch.chdir(tmp_path)
+    config = load_config()
+    assert config.site.output == tmp_path / "site"
+    assert config.site.cache == tmp_path / ".cache" / "feedsmith"
+    report = build(config, now=T0)
+    assert report.new == 72 and (tmp_path / "site" / "all.atom").is_file()
