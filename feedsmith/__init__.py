@@ -5,7 +5,7 @@ from __future__ import annotations
 from .config import Config, load_config
 from .errors import ConfigError, FeedsmithError, RenderError, SourceError, StoreError
 from .model import Entry, Links
-from .pipeline import BuildReport, build
+from .pipeline import BuildReport, build, crawl_sources
 
 __version__ = "0.1.0"
 
@@ -21,5 +21,6 @@ __all__ = [
     "StoreError",
     "__version__",
     "build",
+    "crawl_sources",
     "load_config",
 ]

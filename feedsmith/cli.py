@@ -13,10 +13,10 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import Config, load_config, with_overrides
-from .errors import FeedsmithError
+from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
+from .errors import ConfigError, FeedsmithError
 from .model import Entry
-from .pipeline import BuildReport, build
+from .pipeline import BuildReport, SourceResult, build, crawl_sources
 from .topic_tools import explain_paper, topic_summaries, try_rule
 
 EXIT_SOURCE_FAILED = 3
@@ -65,10 +65,14 @@ def print_report(report: BuildReport) -> None:
     for source in report.sources:
         if source.error:
             click.echo(f"  FAILED {source.name} ({source.kind}): {source.error}", err=True)
+        elif source.not_modified:
+            click.echo(f"  {source.name} ({source.kind}): not modified since the last run")
         else:
             skipped = f", {source.skipped} skipped" if source.skipped else ""
+            dropped = (f", {source.dropped} replacements of unknown papers ignored"
+                       if source.dropped else "")
             click.echo(f"  {source.name} ({source.kind}): {source.entries} entries, "
-                       f"{source.new} new{skipped}")
+                       f"{source.new} new{skipped}{dropped}")
     click.echo(f"entries: {report.new} new, {report.changed} changed"
                + (" (topic rules changed: store re-classified)" if report.reclassified else ""))
     counts = ", ".join(f"{slug} {count}" for slug, count in report.topic_counts.items())
@@ -79,15 +83,65 @@ def print_report(report: BuildReport) -> None:
         click.echo(f"site: {report.output}/index.html")
 
 
+def _check_source_specs(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+                        ) -> tuple[str, ...]:
+    for spec in value:
+        try:
+            source_from_spec(spec)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def add_source_option(func: Any) -> Any:
+    """``--add-source KIND=URL`` (repeatable): a source for this run only."""
+    return click.option("--add-source", "add_sources", multiple=True, metavar="KIND=URL",
+                        callback=_check_source_specs,
+                        help="Add a source for this run only, e.g. feed=https://example.org/atom.xml "
+                             "(repeatable).")(func)
+
+
+def progress_printer() -> Any:
+    """One line per source as its fetch finishes: counted on a terminal, plain log lines elsewhere."""
+    terminal = sys.stderr.isatty()
+    done = {"n": 0}
+
+    def show(result: SourceResult) -> None:
+        done["n"] += 1
+        state = (f"failed: {result.error}" if result.error else
+                 "not modified" if result.not_modified else "fetched")
+        prefix = f"[{done['n']}] " if terminal else "feedsmith: "
+        click.echo(f"{prefix}{result.name} ({result.kind}) {state}", err=True)
+    return show
+
+
 @main.command("build")
 @config_options
-def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | None) -> None:
+@add_source_option
+def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
+                  add_sources: tuple[str, ...]) -> None:
     """Read the sources, update the store and write the site.
 
     Example: feedsmith build --config feeds/feedsmith.toml --out site
     """
-    config = resolve_config(config_path, out, cache_dir)
-    report = build(config)
+    config = with_added_sources(resolve_config(config_path, out, cache_dir), add_sources)
+    report = build(config, progress=progress_printer())
+    print_report(report)
+    if report.failed:
+        sys.exit(EXIT_SOURCE_FAILED)
+
+
+@main.command("crawl")
+@config_options
+@add_source_option
+def crawl_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
+                  add_sources: tuple[str, ...]) -> None:
+    """Fetch the sources into the store without writing the site.
+
+    Example: feedsmith crawl --config feeds/live.toml --add-source feed=https://example.org/atom.xml
+    """
+    config = with_added_sources(resolve_config(config_path, out, cache_dir), add_sources)
+    report = crawl_sources(config, progress=progress_printer())
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)

@@ -8,15 +8,18 @@ output and cache go to ``site`` and ``.cache/feedsmith`` in the working director
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .http import CrawlSettings, HostLimits
 from .sources import parser_for
 from .topics import Topic, topic_from_table
 
@@ -25,8 +28,25 @@ SITE_KEYS = frozenset({
     "title", "description", "base_url", "author", "output", "cache",
     "window_days", "min_entries", "max_entries", "contact",
 })
-SOURCE_KEYS = frozenset({"name", "kind", "url"})
-TOP_KEYS = frozenset({"include", "site", "sources", "topics"})
+SOURCE_KEYS = frozenset({"name", "kind", "url", "date", "backfill_days", "week", "month", "limit",
+                         "query", "categories", "max_results", "fallback_url", "replace_creates"})
+TOP_KEYS = frozenset({"include", "site", "sources", "topics", "crawl"})
+# The optional source keys each kind understands (name, kind and url go with every kind).
+KIND_KEYS: dict[str, frozenset[str]] = {
+    "hf-daily": frozenset({"date", "backfill_days", "week", "month", "limit"}),
+    "hf-trending": frozenset({"limit", "fallback_url"}),
+    "arxiv-api": frozenset({"query", "categories", "max_results"}),
+    "arxiv-rss": frozenset({"categories", "replace_creates"}),
+    "feed": frozenset(),
+}
+CRAWL_NUMBERS = frozenset({"connect_timeout", "read_timeout", "deadline", "backoff_base",
+                           "backoff_cap", "spacing"})
+CRAWL_COUNTS = frozenset({"max_bytes", "max_redirects", "retries", "concurrency"})
+CRAWL_KEYS = CRAWL_NUMBERS | CRAWL_COUNTS | {"hosts"}
+HOST_KEYS = frozenset({"concurrency", "spacing"})
+_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$")
 
 
 @dataclass(frozen=True)
@@ -47,11 +67,22 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """One source: a unique name, its kind, and the URL or local path it reads."""
+    """One source: a unique name, its kind, the URL or local path it reads ("" = the kind's
+    default service), and the kind's fetch-plan options (see ``feedsmith.plans``)."""
 
     name: str
     kind: str
-    url: str
+    url: str = ""
+    date: str | None = None
+    backfill_days: int = 0
+    week: str | None = None
+    month: str | None = None
+    limit: int = 100
+    query: str | None = None
+    categories: tuple[str, ...] = ()
+    max_results: int = 100
+    fallback_url: str | None = None
+    replace_creates: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,6 +93,7 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     sources: tuple[SourceConfig, ...] = ()
     topics: tuple[Topic, ...] = ()
+    crawl: CrawlSettings = field(default_factory=CrawlSettings)
 
 
 def bundled_config_path() -> Path:
@@ -139,14 +171,121 @@ def _source(table: Any, where: str, base: Path) -> SourceConfig:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: each [[sources]] entry must be a table")
     _unknown(table, SOURCE_KEYS, f"{where}: [[sources]]")
-    for key in ("name", "kind", "url"):
+    for key in ("name", "kind"):
         if not isinstance(table.get(key), str) or not table[key].strip():
             raise ConfigError(f"{where}: [[sources]] needs a non-empty string {key!r}")
     try:
         parser_for(table["kind"])
     except ConfigError as exc:
         raise ConfigError(f"{where}: source {table['name']!r}: {exc}") from None
-    return SourceConfig(table["name"], table["kind"], resolve_location(table["url"], base))
+    here = f"{where}: source {table['name']!r}"
+    extra = sorted(set(table) - {"name", "kind", "url"} - KIND_KEYS.get(table["kind"], frozenset()))
+    if extra:
+        raise ConfigError(f"{here}: key {extra[0]!r} does not apply to kind {table['kind']!r}")
+    url = table.get("url", "")
+    if not isinstance(url, str) or ("url" in table and not url.strip()):
+        raise ConfigError(f"{here}: 'url' must be a non-empty string")
+    options = _source_options(table, here)
+    source = SourceConfig(table["name"], table["kind"], resolve_location(url, base) if url else "",
+                          **options)
+    _check_plan(source, here)
+    return source
+
+
+def _source_options(table: Mapping[str, Any], here: str) -> dict[str, Any]:
+    """The fetch-plan options of one [[sources]] table, type-checked."""
+    options: dict[str, Any] = {}
+    for key in ("date", "week", "month", "query", "fallback_url"):
+        if key in table:
+            if not isinstance(table[key], str) or not table[key].strip():
+                raise ConfigError(f"{here}: {key!r} must be a non-empty string")
+            options[key] = table[key].strip()
+    for key, least in (("backfill_days", 0), ("limit", 1), ("max_results", 1)):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ConfigError(f"{here}: {key!r} must be a whole number >= {least}")
+            options[key] = value
+    if "replace_creates" in table:
+        if not isinstance(table["replace_creates"], bool):
+            raise ConfigError(f"{here}: 'replace_creates' must be true or false")
+        options["replace_creates"] = table["replace_creates"]
+    if "categories" in table:
+        cats = table["categories"]
+        if isinstance(cats, str):
+            cats = [cats]
+        if not isinstance(cats, list) or not cats or not all(
+                isinstance(c, str) and _CATEGORY.match(c) for c in cats):
+            raise ConfigError(f"{here}: 'categories' must be a list of arXiv categories like 'cs.CL'")
+        options["categories"] = tuple(cats)
+    return options
+
+
+def _check_plan(source: SourceConfig, here: str) -> None:
+    """Reject option combinations no fetch plan can serve."""
+    chosen = [k for k in ("date", "week", "month") if getattr(source, k) is not None]
+    if len(chosen) > 1:
+        raise ConfigError(f"{here}: give only one of 'date', 'week', 'month'")
+    if source.date is not None and source.date != "today":
+        try:
+            date.fromisoformat(source.date)
+        except ValueError:
+            raise ConfigError(f"{here}: 'date' must be YYYY-MM-DD or \"today\"") from None
+    if source.backfill_days and source.date is None:
+        raise ConfigError(f"{here}: 'backfill_days' needs a 'date'")
+    if source.week is not None and not _WEEK.match(source.week):
+        raise ConfigError(f"{here}: 'week' must look like 2026-W11")
+    if source.month is not None and not _MONTH.match(source.month):
+        raise ConfigError(f"{here}: 'month' must look like 2026-03")
+    if source.query is not None and source.categories:
+        raise ConfigError(f"{here}: give 'query' or 'categories', not both")
+    if not source.url:
+        if source.kind == "feed":
+            raise ConfigError(f"{here}: kind 'feed' needs a 'url'")
+        if source.kind == "arxiv-rss" and not source.categories:
+            raise ConfigError(f"{here}: kind 'arxiv-rss' needs 'categories' (or a 'url')")
+        if source.kind == "arxiv-api" and source.query is None and not source.categories:
+            raise ConfigError(f"{here}: kind 'arxiv-api' needs a 'query' or 'categories'")
+
+
+def _crawl(table: Any, where: str, values: dict[str, Any]) -> None:
+    """Fold one file's [crawl] table into ``values`` (per-host tables merge host by host)."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: [crawl] must be a table")
+    _unknown(table, CRAWL_KEYS, f"{where}: [crawl]")
+    for key, value in table.items():
+        here = f"{where}: [crawl] {key}"
+        if key in CRAWL_NUMBERS:
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or (
+                    value == 0 and key not in ("spacing", "backoff_base")):
+                raise ConfigError(f"{here}: expected a positive number of seconds")
+            values[key] = float(value)
+        elif key in CRAWL_COUNTS:
+            least = 0 if key in ("retries", "max_redirects") else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise ConfigError(f"{here}: expected a whole number >= {least}")
+            values[key] = value
+        else:
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{here}: expected [crawl.hosts.\"<host>\"] tables")
+            hosts = dict(values.get("hosts", CrawlSettings().hosts))
+            for host, limits in value.items():
+                hosts[host.lower()] = _host_limits(limits, f"{here}.{host}",
+                                                   hosts.get(host.lower(), HostLimits()))
+            values["hosts"] = tuple(hosts.items())
+
+
+def _host_limits(table: Any, here: str, base: HostLimits) -> HostLimits:
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{here}: expected a table with concurrency and/or spacing")
+    _unknown(table, HOST_KEYS, here)
+    concurrency = table.get("concurrency", base.concurrency)
+    spacing = table.get("spacing", base.spacing)
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise ConfigError(f"{here}: concurrency must be a whole number >= 1")
+    if not isinstance(spacing, int | float) or isinstance(spacing, bool) or spacing < 0:
+        raise ConfigError(f"{here}: spacing must be a number of seconds >= 0")
+    return HostLimits(concurrency, float(spacing))
 
 
 def resolve_location(url: str, base: Path) -> str:
@@ -166,9 +305,11 @@ def load_config(path: Path | None = None) -> Config:
     site: dict[str, Any] = {}
     sources: dict[str, SourceConfig] = {}
     topics: dict[str, Topic] = {}
+    crawl: dict[str, Any] = {}
     for file, data in _merged_tables(path):
         where = str(file)
         site.update(_site(data.get("site", {}), where, file.parent))
+        _crawl(data.get("crawl", {}), where, crawl)
         raw_sources = data.get("sources", [])
         if not isinstance(raw_sources, list):
             raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
@@ -187,7 +328,8 @@ def load_config(path: Path | None = None) -> Config:
     if bundled:  # the demo inside an installed package writes into the working directory
         site.update(output=Path.cwd() / "site", cache=Path.cwd() / ".cache" / "feedsmith")
     config = Config(path=path.resolve(), site=SiteConfig(**site),
-                    sources=tuple(sources.values()), topics=tuple(topics.values()))
+                    sources=tuple(sources.values()), topics=tuple(topics.values()),
+                    crawl=CrawlSettings(**crawl))
     if config.site.min_entries > config.site.max_entries:
         raise ConfigError(f"{path}: [site] min_entries is larger than max_entries")
     return config
@@ -210,3 +352,44 @@ def env_path(name: str) -> Path | None:
     """The path in environment variable ``name``, if set and non-empty."""
     value = os.environ.get(name)
     return Path(value) if value else None
+
+
+def source_name_for(url: str) -> str:
+    """A readable source name derived from ``url``: host and path as lowercase words."""
+    parts = urlsplit(url)
+    text = f"{parts.hostname or ''}{parts.path}" if parts.scheme in ("http", "https") \
+        else Path(url.removeprefix("file://")).stem
+    name = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60].strip("-")
+    return name or "source"
+
+
+def source_from_spec(spec: str, *, base: Path | None = None) -> SourceConfig:
+    """A ``KIND=URL`` value of ``--add-source`` as a source; ConfigError if it is not valid."""
+    kind, sep, url = spec.partition("=")
+    kind, url = kind.strip(), url.strip()
+    if not sep or not kind or not url:
+        raise ConfigError(f"{spec!r}: expected KIND=URL, e.g. feed=https://example.org/atom.xml")
+    parser_for(kind)
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https"):
+        if not parts.hostname:
+            raise ConfigError(f"{spec!r}: the URL has no host")
+    elif parts.scheme not in ("", "file") or not url:
+        raise ConfigError(f"{spec!r}: expected an http(s) URL, a file:// URL or a local path")
+    return SourceConfig(source_name_for(url), kind, resolve_location(url, base or Path.cwd()))
+
+
+def with_added_sources(config: Config, specs: tuple[str, ...] | list[str]) -> Config:
+    """``config`` plus one source per ``KIND=URL`` spec; a derived name that is taken gets a
+    ``-2``, ``-3``... suffix. ConfigError if a spec is not valid."""
+    sources = list(config.sources)
+    taken = {s.name for s in sources}
+    for spec in specs:
+        source = source_from_spec(spec)
+        name, n = source.name, 1
+        while name in taken:
+            n += 1
+            name = f"{source.name}-{n}"
+        taken.add(name)
+        sources.append(replace(source, name=name))
+    return replace(config, sources=tuple(sources))

@@ -1,20 +1,26 @@
 """The main job: configured sources -> entries -> store (merge, classify) -> feeds -> site folder.
 
-``build(config)`` runs it all and returns a ``BuildReport`` for the CLI to print. Data flows one
+``build(config)`` runs it all and returns a ``BuildReport`` for the CLI to print;
+``crawl_sources(config)`` only crawls into the store. Sources are fetched concurrently
+(``feedsmith.http``, ``feedsmith.plans``) and parsed and ingested in configuration order. Data flows one
 way; rendering reads only the store, so every entry ever stored stays publishable when a source
 fails or its window moves on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from .config import Config, SourceConfig
 from .errors import SourceError
+from .http import Fetcher, Sleep
 from .model import Entry
+from .plans import MAX_PAGES, page_has_items, page_url, plan_for
 from .render import FeedView, SiteView, site_files
 from .render.site import WriteReport, write_site
 from .sources import parser_for
@@ -35,6 +41,9 @@ class SourceResult:
     new: int = 0
     skipped: int = 0
     error: str | None = None
+    not_modified: bool = False
+    requests: int = 0
+    dropped: int = 0
 
 
 @dataclass
@@ -95,30 +104,144 @@ def reclassify_if_rules_changed(store: Store, compiled: tuple[CompiledTopic, ...
     return True
 
 
-def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport) -> None:
-    """Read every configured source and merge its entries into ``store``."""
+REPLACE_TYPES = frozenset({"replace", "replace-cross"})
+Progress = Callable[[SourceResult], None]
+
+
+@dataclass
+class SourceFetch:
+    """What fetching one source gave: the bodies to parse in order (none when nothing changed),
+    the validators to save once they are stored, or the error that stopped it."""
+
+    bodies: list[bytes] = field(default_factory=list)
+    validators: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    requests: int = 0
+    error: str | None = None
+
+
+def validators_key(url: str) -> str:
+    """The store metadata name under which the HTTP validators of ``url`` are kept."""
+    return f"http:{url}"
+
+
+def is_remote(source: SourceConfig) -> bool:
+    """Whether ``source`` is fetched over HTTP (else it is a local file)."""
+    return source.url.startswith(("http://", "https://")) or not source.url
+
+
+async def _get(fetcher: Fetcher, store: Store, url: str, out: SourceFetch) -> bytes | None:
+    stored = store.meta(validators_key(url))
+    fetched = await fetcher.get(url, stored=stored if isinstance(stored, dict) else None)
+    out.requests += fetched.attempts
+    out.validators.append((url, fetched.validators))
+    if fetched.body is not None:
+        out.bodies.append(fetched.body)
+    return fetched.body
+
+
+async def fetch_source(fetcher: Fetcher, store: Store, source: SourceConfig, today: date) -> SourceFetch:
+    """Fetch every URL of ``source``'s plan; a failure is recorded in the result, not raised."""
+    out = SourceFetch()
+    try:
+        if not is_remote(source):
+            out.bodies.append(fetch(source))
+            return out
+        for step in plan_for(source, today=today):
+            if step.paged:
+                for page in range(MAX_PAGES):
+                    url = page_url(step, page)
+                    body = await _get(fetcher, store, url, out)
+                    more = page_has_items(body) if body is not None else bool(
+                        out.validators[-1][1].get("more"))
+                    out.validators[-1] = (url, {**out.validators[-1][1], "more": more})
+                    if not more:
+                        break
+                continue
+            try:
+                await _get(fetcher, store, step.url, out)
+            except SourceError as exc:
+                if step.fallback is None:
+                    raise
+                try:
+                    await _get(fetcher, store, step.fallback, out)
+                except SourceError as again:
+                    raise SourceError(f"{exc}; fallback {again}") from None
+    except SourceError as exc:
+        out.error = str(exc)
+    return out
+
+
+async def fetch_all(config: Config, store: Store, *, today: date, sleep: Sleep | None = None,
+                    progress: Progress | None = None) -> list[SourceFetch]:
+    """Fetch every configured source concurrently (politely, per host); results in config order."""
+    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep) as fetcher:
+        async def one(source: SourceConfig) -> SourceFetch:
+            result = await fetch_source(fetcher, store, source, today)
+            if progress is not None:
+                progress(SourceResult(source.name, source.kind, error=result.error,
+                                      not_modified=result.error is None and not result.bodies,
+                                      requests=result.requests))
+            return result
+        return list(await asyncio.gather(*(one(s) for s in config.sources)))
+
+
+def drop_unknown_replacements(entries: Iterable[Entry], store: Store) -> tuple[list[Entry], int]:
+    """arXiv RSS rule: a ``replace``/``replace-cross`` announcement only updates a paper already
+    stored (or announced as new earlier in the same batch); it never creates an entry."""
+    kept: list[Entry] = []
+    keys: set[str] = set()
+    dropped = 0
+    for entry in entries:
+        if entry.announce_type in REPLACE_TYPES and entry.key not in keys and store.get(entry.key) is None:
+            dropped += 1
+            continue
+        keys.add(entry.key)
+        kept.append(entry)
+    return kept, dropped
+
+
+def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
+          sleep: Sleep | None = None, progress: Progress | None = None) -> None:
+    """Fetch every configured source concurrently, then parse and merge them into ``store`` in
+    configuration order (so first-seen stamps are deterministic). A failed source is reported
+    and changes nothing; one that did not change since the last run is not parsed."""
     apply = classifier(tuple(compile_topic(t) for t in config.topics))
-    for source in config.sources:
-        result = SourceResult(source.name, source.kind)
+    fetched = asyncio.run(fetch_all(config, store, today=clock.start.astimezone(UTC).date(),
+                                    sleep=sleep, progress=progress))
+    for source, got in zip(config.sources, fetched, strict=True):
+        result = SourceResult(source.name, source.kind, requests=got.requests)
         report.sources.append(result)
+        if got.error is not None:
+            result.error = got.error
+            continue
+        if not got.bodies:
+            result.not_modified = True
+            for url, validators in got.validators:  # a 200 with the same body may bring new ones
+                store.set_meta(validators_key(url), validators)
+            continue
+        entries: list[Entry] = []
         try:
-            parsed = parser_for(source.kind)(fetch(source), source=source.name)
+            for body in got.bodies:
+                parsed = parser_for(source.kind)(body, source=source.name)
+                entries.extend(parsed.entries)
+                result.skipped += parsed.skipped
         except SourceError as exc:
             result.error = str(exc)
             continue
-        ingest = store.ingest(parsed.entries, clock=clock, classify=apply)
-        result.entries = len(parsed.entries)
-        result.skipped = parsed.skipped
+        result.entries = len(entries)
+        if source.kind == "arxiv-rss" and not source.replace_creates:
+            entries, result.dropped = drop_unknown_replacements(entries, store)
+        ingest = store.ingest(entries, clock=clock, classify=apply)
         result.new = len(ingest.new)
         report.new += len(ingest.new)
         report.changed += len(ingest.changed)
+        for url, validators in got.validators:
+            store.set_meta(validators_key(url), validators)
 
 
 def fetch(source: SourceConfig) -> bytes:
-    """The bytes of ``source``: a local path here; remote URLs come with the crawler."""
-    if source.url.startswith(("http://", "https://")):
-        raise SourceError(f"{source.url}: remote sources are not supported yet")
-    return read_local(source.url)
+    """The bytes of a local ``source`` (a path or ``file://`` URL, made absolute by the config)."""
+    return read_local(source.url.removeprefix("file://"))
 
 
 def _newest_first(entries: list[Entry]) -> list[Entry]:
@@ -174,14 +297,27 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
     return SiteView(site.title, site.description, site.author, base, tuple(views))
 
 
-def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 60.0) -> BuildReport:
+def crawl_sources(config: Config, *, now: datetime | None = None, lock_timeout: float = 60.0,
+                  sleep: Sleep | None = None, progress: Progress | None = None) -> BuildReport:
+    """Crawl every source into the store without rendering anything."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    report = BuildReport()
+    compiled = tuple(compile_topic(t) for t in config.topics)
+    with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
+        report.reclassified = reclassify_if_rules_changed(store, compiled)
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+    return report
+
+
+def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 60.0,
+          sleep: Sleep | None = None, progress: Progress | None = None) -> BuildReport:
     """Crawl every source into the store, then render and write the site."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport(output=config.site.output)
     compiled = tuple(compile_topic(t) for t in config.topics)
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
         report.reclassified = reclassify_if_rules_changed(store, compiled)
-        crawl(config, store, RunClock(now), report)
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
         view = site_view(config, store, now)
         report.topic_counts = {v.slug: len(v.entries) for v in view.feeds}
         report.write = write_site(config.site.output, site_files(view))

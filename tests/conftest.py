@@ -51,3 +51,9 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
     return bool(request.config.getoption("--update-golden")
                 or os.environ.get("FEEDSMITH_UPDATE_GOLDEN") == "1")
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address() -> tuple[str, int]:
+    """pytest-httpserver listens on 127.0.0.1 (not "localhost", which may resolve to ::1 first)."""
+    return ("127.0.0.1", 0)

@@ -1,0 +1,322 @@
+"""The one place an httpx client is built: a URL (plus the validators stored for it) in, the body
+(or "not modified") out, politely.
+
+``Fetcher`` wraps one ``httpx.AsyncClient`` per run and adds what httpx leaves out: a per-host
+concurrency limit and minimum spacing between requests, a total deadline around each exchange
+(httpx timeouts are per read), a cap on the bytes read counted after decompression, redirects
+followed up to a limit, retries with jittered exponential backoff on connect errors, timeouts, 429
+and 5xx that honour ``Retry-After`` (capped), conditional GET (If-None-Match / If-Modified-Since),
+a User-Agent with a contact, and ``HF_TOKEN`` sent to Hugging Face hosts only.
+
+Every failure is a ``SourceError`` with a one-line reason; nothing here writes to the store: the
+caller saves ``Fetched.validators`` once the body was parsed and stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from .errors import SourceError
+from .sources.hf import HF_HOST
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], float]
+
+
+@dataclass(frozen=True)
+class HostLimits:
+    """Politeness towards one host: requests in flight at once, seconds between request starts."""
+
+    concurrency: int = 4
+    spacing: float = 0.0
+
+
+ARXIV_LIMITS = HostLimits(concurrency=1, spacing=3.0)
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """How the crawler talks to servers: the ``[crawl]`` table of the configuration."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 60.0
+    max_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 5
+    retries: int = 3
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
+    concurrency: int = 4
+    spacing: float = 0.0
+    hosts: tuple[tuple[str, HostLimits], ...] = (("arxiv.org", ARXIV_LIMITS),)
+
+    def limits_for(self, host: str) -> tuple[str, HostLimits]:
+        """The gate name and limits for ``host``: a configured host also covers its subdomains
+        (so export.arxiv.org and rss.arxiv.org share arxiv.org's one-request-per-3-s gate)."""
+        host = host.lower()
+        best: tuple[str, HostLimits] | None = None
+        for name, limits in self.hosts:
+            if (host == name or host.endswith("." + name)) and (best is None or len(name) > len(best[0])):
+                best = (name, limits)
+        return best or (host, HostLimits(self.concurrency, self.spacing))
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One URL's outcome: the body (None when unchanged since the last run) and the validators
+    to store once that body has been parsed and ingested."""
+
+    url: str
+    final_url: str
+    body: bytes | None
+    validators: dict[str, Any] = field(default_factory=dict)
+    attempts: int = 1
+
+    @property
+    def not_modified(self) -> bool:
+        """Whether the server said 304, or sent the very body it sent last time."""
+        return self.body is None
+
+
+def is_hf_host(host: str) -> bool:
+    """Whether ``host`` is Hugging Face (exactly, or a subdomain): the only place HF_TOKEN goes."""
+    host = host.lower().rstrip(".")
+    return host == HF_HOST or host.endswith("." + HF_HOST)
+
+
+def user_agent(contact: str) -> str:
+    """The User-Agent: feedsmith, its version and the configured contact."""
+    from . import __version__
+
+    return f"feedsmith/{__version__} (+{contact})"
+
+
+def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
+    """A ``Retry-After`` header (delay seconds or an HTTP date) as seconds from ``now``."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class _RetryableError(Exception):
+    """An attempt failed in a way worth retrying; ``wait`` is the server's Retry-After, if any."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+class _HostGate:
+    """At most ``concurrency`` requests in flight to one host, starts at least ``spacing`` apart."""
+
+    def __init__(self, limits: HostLimits, sleep: Sleep, clock: Clock) -> None:
+        self.slots = asyncio.Semaphore(max(1, limits.concurrency))
+        self.spacing = limits.spacing
+        self.turn = asyncio.Lock()
+        self.last_start: float | None = None
+        self.sleep = sleep
+        self.clock = clock
+
+    async def __aenter__(self) -> None:
+        await self.slots.acquire()
+        try:
+            async with self.turn:
+                if self.last_start is not None and self.spacing > 0:
+                    wait = self.last_start + self.spacing - self.clock()
+                    if wait > 0:
+                        await self.sleep(wait)
+                self.last_start = self.clock()
+        except BaseException:
+            self.slots.release()
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.slots.release()
+
+
+class Fetcher:
+    """One run's HTTP client; use as ``async with Fetcher(settings, contact=...) as fetcher``."""
+
+    def __init__(self, settings: CrawlSettings, *, contact: str, sleep: Sleep | None = None,
+                 clock: Clock | None = None, wall_clock: Callable[[], datetime] | None = None,
+                 jitter: Callable[[], float] | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.sleep: Sleep = sleep or asyncio.sleep
+        self.clock: Clock = clock or time.monotonic
+        self.wall_clock = wall_clock or (lambda: datetime.now(UTC))
+        self.jitter = jitter or random.random
+        self._token = (os.environ if env is None else env).get("HF_TOKEN") or None
+        self._user_agent = user_agent(contact)
+        self._gates: dict[str, _HostGate] = {}
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Fetcher:
+        s = self.settings
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
+            headers={"User-Agent": self._user_agent},
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        )
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # public --------------------------------------------------------------------------------
+    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None) -> Fetched:
+        """GET ``url`` with retries; ``stored`` holds the validators saved after the last run
+        (etag, last_modified, sha256), making it a conditional GET. SourceError on failure."""
+        s = self.settings
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                final_url, status, body, headers = await self._exchange(url, stored)
+            except _RetryableError as exc:
+                if attempt > s.retries:
+                    tries = f" after {attempt} attempts" if attempt > 1 else ""
+                    raise SourceError(f"{url}: {exc.reason}{tries}") from None
+                wait = self._backoff(attempt, exc.wait, url, exc.reason)
+                await self.sleep(wait)
+                continue
+            return self._outcome(url, final_url, status, body, headers, stored, attempt)
+
+    # plumbing ------------------------------------------------------------------------------
+    def _backoff(self, attempt: int, retry_after: float | None, url: str, reason: str) -> float:
+        s = self.settings
+        if retry_after is not None:
+            if retry_after > s.backoff_cap:
+                raise SourceError(f"{url}: throttled ({reason}; Retry-After {retry_after:g} s is "
+                                  f"longer than the {s.backoff_cap:g} s cap)")
+            return retry_after
+        full = min(s.backoff_cap, s.backoff_base * 2.0 ** (attempt - 1))
+        return full / 2 + self.jitter() * full / 2
+
+    def _gate(self, host: str) -> _HostGate:
+        name, limits = self.settings.limits_for(host)
+        gate = self._gates.get(name)
+        if gate is None:
+            gate = self._gates[name] = _HostGate(limits, self.sleep, self.clock)
+        return gate
+
+    def request_headers(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None) -> dict[str, str]:
+        """The headers of a GET of ``url`` besides the User-Agent: the conditional ones on the
+        first hop, and ``Authorization`` with HF_TOKEN when ``url`` is on a Hugging Face host."""
+        headers: dict[str, str] = {}
+        if first_hop and stored:
+            if stored.get("etag"):
+                headers["If-None-Match"] = str(stored["etag"])
+            if stored.get("last_modified"):
+                headers["If-Modified-Since"] = str(stored["last_modified"])
+        if self._token and is_hf_host(urlsplit(url).hostname or ""):
+            headers["Authorization"] = f"Bearer {self._token}"
+        return headers
+
+    async def _exchange(self, url: str, stored: Mapping[str, Any] | None
+                        ) -> tuple[str, int, bytes, httpx.Headers]:
+        """One attempt: follow redirects, read the final body; retryable failures raise
+        ``_RetryableError``, final ones ``SourceError``."""
+        s = self.settings
+        seen = {url}
+        current = url
+        for hop in range(s.max_redirects + 1):
+            status, body, headers = await self._one_request(current, hop == 0, stored)
+            if status in REDIRECT_STATUSES and headers.get("location"):
+                target = str(httpx.URL(current).join(headers["location"]))
+                if urlsplit(target).scheme not in ("http", "https"):
+                    raise SourceError(f"{url}: redirect to a non-HTTP URL {target}")
+                if target in seen:
+                    raise SourceError(f"{url}: redirect loop at {target}")
+                seen.add(target)
+                current = target
+                continue
+            if status == 429 or status in RETRY_STATUSES:
+                wait = retry_after_seconds(headers.get("retry-after"), now=self.wall_clock())
+                raise _RetryableError(f"HTTP {status}", wait)
+            if status == 304 or 200 <= status < 300:
+                return current, status, body, headers
+            raise SourceError(f"{url}: HTTP {status}" + (f" (from {current})" if current != url else ""))
+        raise SourceError(f"{url}: too many redirects (more than {s.max_redirects})")
+
+    async def _one_request(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None
+                           ) -> tuple[int, bytes, httpx.Headers]:
+        assert self._client is not None, "use Fetcher as an async context manager"
+        s = self.settings
+        host = urlsplit(url).hostname or ""
+        async with self._gate(host):
+            try:
+                async with asyncio.timeout(s.deadline):
+                    request = self._client.build_request(
+                        "GET", url, headers=self.request_headers(url, first_hop, stored))
+                    response = await self._client.send(request, stream=True)
+                    try:
+                        if not 200 <= response.status_code < 300:
+                            await response.aclose()
+                            return response.status_code, b"", response.headers
+                        chunks: list[bytes] = []
+                        size = 0
+                        async for chunk in response.aiter_bytes():
+                            size += len(chunk)
+                            if size > s.max_bytes:
+                                raise SourceError(f"{url}: response larger than {s.max_bytes} bytes")
+                            chunks.append(chunk)
+                        return response.status_code, b"".join(chunks), response.headers
+                    finally:
+                        await response.aclose()
+            except TimeoutError:
+                raise _RetryableError(f"no complete response within the {s.deadline:g} s deadline") from None
+            except httpx.TimeoutException as exc:
+                raise _RetryableError(f"timed out ({type(exc).__name__})") from None
+            except httpx.ConnectError as exc:
+                raise _RetryableError(f"cannot connect: {exc}") from None
+            except httpx.DecodingError as exc:
+                raise SourceError(f"{url}: cannot decode the response: {exc}") from None
+            except httpx.HTTPError as exc:
+                raise SourceError(f"{url}: {type(exc).__name__}: {exc}") from None
+
+    def _outcome(self, url: str, final_url: str, status: int, body: bytes, headers: httpx.Headers,
+                 stored: Mapping[str, Any] | None, attempts: int) -> Fetched:
+        if status == 304:
+            if not stored:
+                raise SourceError(f"{url}: HTTP 304 to a request that was not conditional")
+            return Fetched(url, final_url, None, dict(stored), attempts)
+        digest = hashlib.sha256(body).hexdigest()
+        validators: dict[str, Any] = {"sha256": digest, "size": len(body)}
+        if headers.get("etag") is not None:
+            validators["etag"] = headers["etag"]
+        if headers.get("last-modified") is not None:
+            validators["last_modified"] = headers["last-modified"]
+        if stored and stored.get("sha256") == digest:
+            return Fetched(url, final_url, None, {**dict(stored), **validators}, attempts)
+        return Fetched(url, final_url, body, validators, attempts)
