@@ -6,6 +6,8 @@ now()), entries are appended in our order, the generator is fixed, each entry ha
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from feedgen.feed import FeedGenerator
 
 from ..model import Entry
@@ -31,6 +33,13 @@ def _generator(view: FeedView, site: SiteView, *, self_extension: str) -> FeedGe
     return fg
 
 
+@lru_cache(maxsize=8192)
+def _content(entry: Entry) -> str:
+    """``entry_html`` once per entry per process: an entry sits in ``all``, in several topic feeds
+    and in both formats, and the template render is the dearest part of adding it."""
+    return entry_html(entry)
+
+
 def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
     fe = fg.add_entry(order="append")
     fe.id(entry.guid)
@@ -44,7 +53,7 @@ def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
     for term in entry.categories:
         fe.category(term=term)
     fe.summary(entry.summary or entry.title)
-    fe.content(entry_html(entry), type="html")
+    fe.content(_content(entry), type="html")
 
 
 def atom(view: FeedView, site: SiteView) -> bytes:
