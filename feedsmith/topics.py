@@ -88,7 +88,7 @@ def searchable_text(entry: Entry) -> str:
 
 @lru_cache(maxsize=4096)
 def phrase_needle(phrase: str) -> str | None:
-    """A lowercase literal that every ASCII match of ``phrase`` contains (its first word, or the
+    """A lowercase literal that every ASCII match of ``phrase`` starts with (its first word, or the
     stem of a lone word), or None if the phrase is not ASCII. A cheap ``in`` test on it skips the
     regex (about 50 us on an abstract) for the many phrases a text cannot match."""
     words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
@@ -109,9 +109,15 @@ def _searcher(text: str) -> Callable[[str, re.Pattern[str]], bool]:
 
     def search(phrase: str, pattern: re.Pattern[str]) -> bool:
         needle = phrase_needle(phrase)
-        if needle is not None and needle not in lowered:
-            return False
-        return pattern.search(text) is not None
+        if needle is None:
+            return pattern.search(text) is not None
+        # every match starts with the needle: try the pattern only where the needle is
+        at = lowered.find(needle)
+        while at >= 0:
+            if pattern.match(text, at) is not None:
+                return True
+            at = lowered.find(needle, at + 1)
+        return False
     return search
 
 

@@ -31,3 +31,13 @@ def test_needles_of_plural_rules() -> None:
     assert phrase_needle("query") == "quer"  # matches "queries"
     assert phrase_needle("long-context") == "long"
     assert phrase_needle("café") is None
+
+
+@given(st.lists(WORDS, min_size=1, max_size=3), st.lists(st.tuples(WORDS, SEPS), max_size=12))
+def test_screened_search_gives_the_regex_verdict(phrase_words: list[str],
+                                                 text_parts: list[tuple[str, str]]) -> None:
+    from feedsmith.topics import _searcher
+    phrase = " ".join(phrase_words)
+    text = "".join(w + s for w, s in text_parts)
+    pattern = phrase_pattern(phrase)
+    assert _searcher(text)(phrase, pattern) == (pattern.search(text) is not None)
