@@ -36,6 +36,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check feedsmith tests
 	$(BIN)/mypy
 
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+# S1-S6 at 100,000 entries / 200 feeds (see README, Benchmarks); BENCH_QUICK=1 for a 0.1 scale run.
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf site .cache $(VENV)
 

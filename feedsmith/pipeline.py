@@ -10,6 +10,7 @@ fails or its window moves on.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -318,7 +319,66 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
         report.reclassified = reclassify_if_rules_changed(store, compiled)
         crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
-        view = site_view(config, store, now)
-        report.topic_counts = {v.slug: len(v.entries) for v in view.feeds}
-        report.write = write_site(config.site.output, site_files(view))
+        if not site_is_current(config, store, now, report):
+            view = site_view(config, store, now)
+            report.topic_counts = {v.slug: len(v.entries) for v in view.feeds}
+            files = site_files(view)
+            report.write = write_site(config.site.output, files)
+            remember_build(config, store, view, files)
     return report
+
+
+# Skipping a build that cannot change anything --------------------------------------------------
+# A build's output depends only on the configuration (site settings, topics), the code version, the
+# stored entries (``Store.generation``) and the clock, through the windows. The windows only change
+# when an entry ages out of one, at ``valid_until``. When none of these moved and every file is still
+# on disk, rendering would rewrite nothing: skip it instead of decoding the whole store.
+_BUILD_META = "last-build"
+
+
+def build_fingerprint(config: Config, store: Store) -> str:
+    """What the site was built from: configuration, code version and store generation."""
+    from . import __version__
+    what = repr((config.site, config.topics, __version__, store.generation))
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
+def _valid_until(view: SiteView, config: Config) -> datetime | None:
+    """When the first entry that holds a window open leaves it (None: no window can shrink)."""
+    topics = {t.slug: t for t in config.topics}
+    ends = []
+    for feed in view.feeds:
+        topic = topics.get(feed.slug)
+        window = topic.window if topic and topic.window is not None else config.site.window
+        low = topic.min_entries if topic and topic.min_entries is not None else config.site.min_entries
+        seen = [e.first_seen for e in feed.entries if e.first_seen is not None]
+        if len(feed.entries) > low and seen:
+            ends.append(min(seen) + window)
+    return min(ends, default=None)
+
+
+def remember_build(config: Config, store: Store, view: SiteView, files: dict[str, bytes]) -> None:
+    """Record what this build was made from, for ``site_is_current``."""
+    until = _valid_until(view, config)
+    store.set_meta(_BUILD_META, {
+        "fingerprint": build_fingerprint(config, store),
+        "valid_until": until.isoformat() if until else None,
+        "files": sorted(files),
+        "counts": {v.slug: len(v.entries) for v in view.feeds},
+    })
+
+
+def site_is_current(config: Config, store: Store, now: datetime, report: BuildReport) -> bool:
+    """Whether the site on disk is exactly what a build now would write; if so, fill ``report``."""
+    last = store.meta(_BUILD_META)
+    if not isinstance(last, dict) or last.get("fingerprint") != build_fingerprint(config, store):
+        return False
+    until = last.get("valid_until")
+    if until is not None and now >= datetime.fromisoformat(until):
+        return False
+    out = config.site.output
+    if not all((out / name).is_file() for name in last["files"]):
+        return False
+    report.topic_counts = dict(last["counts"])
+    report.write = WriteReport(unchanged=list(last["files"]))
+    return True

@@ -27,6 +27,7 @@ STORE_FORMAT = 1
 _ENTRY = "e:"
 _META = "m:"
 _MARKER = _META + "store"
+_GENERATION = _META + "generation"  # bumped by every write of entries
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_LOCK_TIMEOUT = 60.0
 
@@ -96,8 +97,12 @@ class Store:
         """Store ``entries`` (replacing any with the same key) in one transaction."""
         def write() -> None:
             with self._cache.transact():
+                written = 0
                 for entry in entries:
                     self._cache.set(_ENTRY + entry.key, entry_to_record(entry))
+                    written += 1
+                if written:
+                    self._cache.incr(_GENERATION, default=0)
         self._guard(write)
 
     def delete_many(self, keys: Iterable[str]) -> int:
@@ -107,6 +112,8 @@ class Store:
             with self._cache.transact():
                 for key in keys:
                     count += bool(self._cache.delete(_ENTRY + key))
+                if count:
+                    self._cache.incr(_GENERATION, default=0)
             return count
         return int(self._guard(delete))
 
@@ -141,6 +148,11 @@ class Store:
     def set_meta(self, name: str, value: Any) -> None:
         """Store run metadata ``value`` under ``name``."""
         self._guard(lambda: self._cache.set(_META + name, value))
+
+    @property
+    def generation(self) -> int:
+        """A counter that moves whenever entries are written or deleted: equal values, same entries."""
+        return int(self.meta("generation", 0))
 
     @property
     def created(self) -> datetime:
