@@ -18,6 +18,7 @@ from .errors import SourceError
 from .model import Entry
 from .render import FeedView, SiteView, site_files
 from .render.site import WriteReport, write_site
+from .seed import read_seeds
 from .sources import parser_for
 from .store import RunClock, Store, open_store
 from .topics import ALL, CompiledTopic, classify, compile_topic
@@ -48,6 +49,7 @@ class BuildReport:
     topic_counts: dict[str, int] = field(default_factory=dict)
     write: WriteReport | None = None
     output: Path | None = None
+    seeded: int | None = None
 
     @property
     def failed(self) -> list[SourceResult]:
@@ -106,6 +108,7 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport) ->
         except SourceError as exc:
             result.error = str(exc)
             continue
+        parsed = replace(parsed, entries=tuple(replace(e, origin=source.kind) for e in parsed.entries))
         ingest = store.ingest(parsed.entries, clock=clock, classify=apply)
         result.entries = len(parsed.entries)
         result.skipped = parsed.skipped
@@ -156,12 +159,17 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
     return SiteView(site.title, site.description, site.author, base, tuple(views))
 
 
-def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 60.0) -> BuildReport:
-    """Crawl every source into the store, then render and write the site."""
+def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 60.0,
+          seed_from: str | None = None) -> BuildReport:
+    """Crawl every source into the store, then render and write the site; ``seed_from`` (the
+    folder or URL of a previously published site) restores ids and dates a lost cache forgot."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport(output=config.site.output)
     compiled = tuple(compile_topic(t) for t in config.topics)
+    seeds = read_seeds(seed_from, contact=config.site.contact) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
+        if seeds is not None:
+            report.seeded = store.add_seeds(seeds)
         report.reclassified = reclassify_if_rules_changed(store, compiled)
         crawl(config, store, RunClock(now), report)
         view = site_view(config, store, now)
