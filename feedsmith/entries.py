@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from .errors import ConfigError
 from .ids import arxiv_key, extract_arxiv_id, url_key
+from .merge import fingerprint
 from .model import Entry
 from .store import Store
 from .topics import CompiledTopic, explain
@@ -90,9 +91,13 @@ def describe_entry(entry: Entry, compiled: tuple[CompiledTopic, ...]) -> list[st
         lines.append(f"  {name}  {_iso(seen.get(name))}")
     fields = [p for p in entry.provenance if not p.field.startswith("source:")]
     if fields:
-        lines.append("fields (priority, version, first seen with this value):")
+        lines.append("field values (* = current; priority, version, first seen with that value):")
         for p in fields:
-            lines.append(f"  {p.field:<14} {p.priority} v{p.version} {_iso(p.seen)}")
+            value = getattr(entry.links, p.field[6:]) if p.field.startswith("links.") else (
+                getattr(entry, p.field, None))
+            current = p.field == "guid" or (value is not None and fingerprint(value) == p.fingerprint)
+            lines.append(f"  {'*' if current else ' '} {p.field:<14} {p.priority} v{p.version} "
+                         f"{_iso(p.seen)}")
     lines.append("history:")
     for change in entry.history:
         run = f" run {_iso(change.run)}" if change.run else ""

@@ -9,15 +9,17 @@ Pure. The rules (the README's "Merging and retention" section says the same for 
   thumbnail, code, project page and HF day; generic feeds come last. Same priority: the higher
   arXiv version wins, then the larger value in a stable ordering. Empty values never win.
 - Live numbers (upvotes, comments, trending rank) take the latest non-empty values.
-- Each chosen value remembers (``Entry.provenance``) the rank it won with and the earliest time it
-  was seen; ``updated`` is the latest of those times over the fields a reader sees (and never
-  before ``first_seen``). So ``updated`` moves only when what a reader sees changes, never for
-  upvote churn, and the result does not depend on the order deliveries are merged in.
+- Each field remembers (``Entry.provenance``) the values it was given, each with the best rank a
+  source gave it and the earliest time it was seen (a few per field); ``updated`` is the latest
+  of those times over the current values of the fields a reader sees (never before
+  ``first_seen``). So ``updated`` moves only when what a reader sees changes, never for upvote
+  churn, and the result does not depend on the order deliveries are merged in.
 - ``history`` keeps a short, bounded log of which source and run added or changed what.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import replace
@@ -29,6 +31,7 @@ from .model import Change, Entry, FieldSource, Links, Seed
 ARXIV_KINDS = frozenset({"arxiv-api", "arxiv-rss"})
 HF_KINDS = frozenset({"hf-daily", "hf-trending"})
 MAX_HISTORY = 20
+MAX_CANDIDATES = 6
 
 # Fields chosen by priority, by the family of source that wins them.
 PAPER_FIELDS = ("title", "summary", "authors", "categories", "paper_date", "announce_type",
@@ -81,28 +84,41 @@ def _order_key(value: object) -> str:
                       sort_keys=True, ensure_ascii=False)
 
 
-def _legacy_provenance(entry: Entry) -> dict[str, FieldSource]:
+def fingerprint(value: object) -> str:
+    """A short stable fingerprint of a field value; also the last tie-break between values."""
+    return hashlib.sha256(_order_key(value).encode()).hexdigest()[:16]
+
+
+def _legacy_provenance(entry: Entry) -> list[FieldSource]:
     """Provenance for an entry stored before provenance existed: every value ranks as a feed's."""
     seen = entry.updated or entry.first_seen
     if seen is None:
-        return {}
-    out = {}
+        return []
+    out = []
     for name in (*PAPER_FIELDS, *HF_FIELDS):
-        if not _empty(_get(entry, name)):
-            out[name] = FieldSource(name, 1, entry.version or 0, seen)
+        value = _get(entry, name)
+        if not _empty(value):
+            out.append(FieldSource(name, 1, entry.version or 0, seen, fingerprint(value)))
     if entry.version is not None:
-        out["version"] = FieldSource("version", 0, entry.version, seen)
-    out["guid"] = FieldSource("guid", 0, 0, entry.first_seen or seen)
+        out.append(FieldSource("version", 0, entry.version, seen, fingerprint(entry.version)))
+    out.append(FieldSource("guid", 0, 0, entry.first_seen or seen))
     for source in entry.sources:
-        out[_SOURCE_PREFIX + source] = FieldSource(_SOURCE_PREFIX + source, 0, 0,
-                                                   entry.first_seen or seen)
+        out.append(FieldSource(_SOURCE_PREFIX + source, 0, 0, entry.first_seen or seen))
     return out
+
+
+def _rank(p: FieldSource) -> tuple[int, int, str]:
+    return (p.priority, p.version, p.fingerprint)
 
 
 def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime],
                   run: datetime | None = None, seed: Seed | None = None) -> Entry:
     """``new`` folded into ``old`` (None: a new entry); ``stamp()`` gives the time this delivery
-    was seen; ``seed`` (for a new entry) restores the dates a previous site published."""
+    was seen; ``seed`` (for a new entry) restores the dates a previous site published.
+
+    Each field keeps its candidate values (``FieldSource``: best rank, earliest sighting); the
+    value with the highest (priority, version, fingerprint) is the field's value. Candidates only
+    ever improve, so merging is commutative and associative: ingest order does not matter."""
     if old is None and seed is not None:
         at, first_seen = seed.updated, min(seed.first_seen, seed.updated)
     else:
@@ -115,46 +131,45 @@ def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime
                                                thumbnail=None, hf_day=None, paper_date=None,
                                                announce_type=None, origin="", sources=(),
                                                provenance=(), history=())
-    prov = {p.field: p for p in base.provenance} if base.provenance else (
-        _legacy_provenance(base) if old is not None else {})
+    provenance = list(base.provenance) if base.provenance or old is None else _legacy_provenance(base)
+    candidates: dict[str, dict[str, FieldSource]] = {}
+    for p in provenance:
+        candidates.setdefault(p.field, {})[p.fingerprint] = p
     values: dict[str, Any] = {}
     changed: list[str] = []
     version = new.version or 0
-    for name in (*PAPER_FIELDS, *HF_FIELDS):
-        new_value, old_value = _get(new, name), _get(base, name)
+    for name in (*PAPER_FIELDS, *HF_FIELDS, "version"):
+        new_value = _get(new, name)
         if _empty(new_value):
             continue
-        rank = (field_priority(name, new.origin), version)
-        held = prov.get(name)
-        if _empty(old_value) or held is None:
+        rank: tuple[int, int] = ((0, int(new_value)) if name == "version"
+                                 else (field_priority(name, new.origin), version))
+        mark = fingerprint(new_value)
+        held = candidates.setdefault(name, {})
+        known = held.get(mark)
+        if known is None:
+            held[mark] = FieldSource(name, rank[0], rank[1], at, mark)
+        else:
+            best = max((known.priority, known.version), rank)
+            held[mark] = FieldSource(name, best[0], best[1], min(known.seen, at), mark)
+        winner = max(held.values(), key=_rank)
+        old_value = _get(base, name)
+        if winner.fingerprint == mark and (_empty(old_value) or fingerprint(old_value) != mark):
             values[name] = new_value
-            prov[name] = FieldSource(name, *rank, at)
             changed.append(name)
-        elif new_value == old_value:
-            best = max((held.priority, held.version), rank)
-            prov[name] = FieldSource(name, *best, min(held.seen, at))
-        elif (*rank, _order_key(new_value)) > (held.priority, held.version, _order_key(old_value)):
-            values[name] = new_value
-            prov[name] = FieldSource(name, *rank, at)
-            changed.append(name)
-    if new.version is not None:
-        held = prov.get("version")
-        if base.version is None or held is None or new.version > base.version:
-            values["version"] = new.version
-            prov["version"] = FieldSource("version", 0, new.version, at)
-            changed.append("version")
-        elif new.version == base.version:
-            prov["version"] = replace(held, seen=min(held.seen, at))
+        if len(held) > MAX_CANDIDATES:
+            keep = sorted(held.values(), key=_rank, reverse=True)[:MAX_CANDIDATES]
+            candidates[name] = {p.fingerprint: p for p in keep}
     guid = seed.guid if seed is not None and old is None else new.guid
-    held = prov.get("guid")
-    if held is None or (at, guid) < (held.seen, base.guid):
+    current = candidates.get("guid", {}).get("")
+    if current is None or (at, guid) < (current.seen, base.guid):
         values["guid"] = guid
-        prov["guid"] = FieldSource("guid", 0, 0, at)
+        candidates["guid"] = {"": FieldSource("guid", 0, 0, at)}
     for source in new.sources:
-        held = prov.get(_SOURCE_PREFIX + source)
-        prov[_SOURCE_PREFIX + source] = FieldSource(_SOURCE_PREFIX + source, 0, 0,
-                                                    min(held.seen, at) if held else at)
-        if held is None and old is not None:
+        held_source = candidates.setdefault(_SOURCE_PREFIX + source, {}).get("")
+        candidates[_SOURCE_PREFIX + source] = {"": FieldSource(
+            _SOURCE_PREFIX + source, 0, 0, min(held_source.seen, at) if held_source else at)}
+        if held_source is None and old is not None:
             changed.append(_SOURCE_PREFIX + source)
     for name in LIVE_FIELDS:
         if getattr(new, name) is not None:
@@ -163,9 +178,12 @@ def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime
         values["arxiv_id"] = new.arxiv_id
     links = {name[6:]: values.pop(name) for name in list(values) if name.startswith("links.")}
     merged = replace(base, **values, links=replace(base.links, **links))
-    sources = sorted((p.seen, p.field[len(_SOURCE_PREFIX):]) for p in prov.values()
+    everything = [p for held in candidates.values() for p in held.values()]
+    sources = sorted((p.seen, p.field[len(_SOURCE_PREFIX):]) for p in everything
                      if p.field.startswith(_SOURCE_PREFIX))
-    visible = [p.seen for p in prov.values() if p.field in VISIBLE_FIELDS]
+    visible = [candidates[name][fingerprint(value)].seen for name in VISIBLE_FIELDS
+               if not _empty(value := _get(merged, name))
+               and fingerprint(value) in candidates.get(name, {})]
     updated = max([first_seen, *visible])
     history = base.history
     source_name = new.source or new.origin or "?"
@@ -179,7 +197,7 @@ def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime
         history = _bounded((*history, Change(at, run, source_name, "changed " + what)))
     return replace(merged, first_seen=first_seen, updated=updated,
                    sources=tuple(name for _, name in sources),
-                   provenance=tuple(sorted(prov.values(), key=lambda p: p.field)),
+                   provenance=tuple(sorted(everything, key=lambda p: (p.field, p.fingerprint))),
                    history=history)
 
 

@@ -27,12 +27,14 @@ class Links:
 
 @dataclass(frozen=True)
 class FieldSource:
-    """Where the stored value of one merged field came from: the rank it won with, first seen when."""
+    """One value a merged field has been given: its fingerprint, the best rank any source gave it
+    (priority, version), and when it was first seen."""
 
     field: str
     priority: int
     version: int
     seen: datetime
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
             value = list(value)
         elif f.name == "provenance":
             value = [{"field": p.field, "priority": p.priority, "version": p.version,
-                      "seen": _iso(p.seen)} for p in value]
+                      "seen": _iso(p.seen), "fingerprint": p.fingerprint} for p in value]
         elif f.name == "history":
             value = [{"at": _iso(c.at), "run": _iso(c.run) if c.run else None, "source": c.source,
                       "what": c.what} for c in value]
@@ -134,7 +136,8 @@ def entry_from_record(record: dict[str, Any]) -> Entry:
             value = tuple(value or ())
         elif name == "provenance":
             value = tuple(FieldSource(p["field"], int(p["priority"]), int(p["version"]),
-                                      datetime.fromisoformat(p["seen"])) for p in value or ())
+                                      datetime.fromisoformat(p["seen"]), str(p.get("fingerprint", "")))
+                          for p in value or ())
         elif name == "history":
             value = tuple(Change(datetime.fromisoformat(c["at"]),
                                  datetime.fromisoformat(c["run"]) if c.get("run") else None,
