@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import Phase, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsmith.config import load_config
@@ -90,7 +90,7 @@ def _without_live(entry: Entry) -> Entry:
     return replace(entry, history=(), upvotes=None, comments=None, rank=None)
 
 
-@settings(deadline=None, max_examples=40, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@settings(deadline=None, max_examples=20)
 @given(raw=deliveries, data=st.data())
 def test_any_interleaving_gives_one_entry_per_paper_and_identical_feeds(raw, data) -> None:  # type: ignore[no-untyped-def]
     items = [(delivery(p, k, v, f, u), T0 + timedelta(days=run, seconds=n))
