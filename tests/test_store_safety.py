@@ -242,7 +242,6 @@ def test_seed_from_nothing_published_yet_is_not_an_error(tmp_path: Path,
 
 
 def test_entries_lists_filters_and_show_explains_where_an_entry_came_from(tmp_path: Path) -> None:
-    items = json.loads(SNAPSHOT.read_bytes())
     versioned = json.loads(SNAPSHOT.read_bytes())
     for item in versioned:
         item["paper"]["id"] += "v2"
