@@ -1,16 +1,65 @@
 """Merging: the stored entry and a newly parsed one for the same key in, the entry to store out.
 
-Pure. ``first_seen`` is the earliest ever seen; live numbers (upvotes, comments, rank) take the
-latest values; ``updated`` moves only when what a reader sees changes (``reader_content``).
+Pure. The rules (the README's "Merging and retention" section says the same for users):
+
+- ``first_seen`` is the earliest time any delivery of the entry was seen (or a seed's date).
+- Every other content field is chosen by source priority, not by arrival order: arXiv metadata
+  (sources of kind ``arxiv-api``/``arxiv-rss``) wins title, abstract, authors, categories, paper
+  date and links to the paper; Hugging Face (``hf-daily``/``hf-trending``) wins keywords,
+  thumbnail, code, project page and HF day; generic feeds come last. Same priority: the higher
+  arXiv version wins, then the larger value in a stable ordering. Empty values never win.
+- Live numbers (upvotes, comments, trending rank) take the latest non-empty values.
+- Each field remembers (``Entry.provenance``) the values it was given, each with the best rank a
+  source gave it and the earliest time it was seen (a few per field); ``updated`` is the latest
+  of those times over the current values of the fields a reader sees (never before
+  ``first_seen``). So ``updated`` moves only when what a reader sees changes, never for upvote
+  churn, and the result does not depend on the order deliveries are merged in.
+- ``history`` keeps a short, bounded log of which source and run added or changed what.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from .model import Entry
+from .model import Change, Entry, FieldSource, Links, Seed
+
+ARXIV_KINDS = frozenset({"arxiv-api", "arxiv-rss"})
+HF_KINDS = frozenset({"hf-daily", "hf-trending"})
+MAX_HISTORY = 20
+MAX_CANDIDATES = 6
+
+# Fields chosen by priority, by the family of source that wins them.
+PAPER_FIELDS = ("title", "summary", "authors", "categories", "paper_date", "announce_type",
+                "links.url", "links.pdf", "origin")
+HF_FIELDS = ("keywords", "thumbnail", "hf_day", "links.hf", "links.code", "links.project")
+LIVE_FIELDS = ("upvotes", "comments", "rank")
+# Fields whose change a reader sees in a feed: they move ``updated``.
+VISIBLE_FIELDS = frozenset({"title", "summary", "authors", "categories", "paper_date", "thumbnail",
+                            "links.url", "links.pdf", "links.hf", "links.code", "links.project",
+                            "version"})
+_PAPER_PRIORITY = {"arxiv": 3, "hf": 2, "feed": 1}
+_HF_PRIORITY = {"hf": 3, "arxiv": 2, "feed": 1}
+_SOURCE_PREFIX = "source:"
+
+
+def source_family(origin: str) -> str:
+    """``arxiv``, ``hf`` or ``feed``: the family of the source kind ``origin``."""
+    if origin in ARXIV_KINDS:
+        return "arxiv"
+    if origin in HF_KINDS:
+        return "hf"
+    return "feed"
+
+
+def field_priority(name: str, origin: str) -> int:
+    """How strongly a source of kind ``origin`` claims field ``name`` (higher wins)."""
+    table = _HF_PRIORITY if name in HF_FIELDS else _PAPER_PRIORITY
+    return table[source_family(origin)]
 
 
 def reader_content(entry: Entry) -> tuple[object, ...]:
@@ -19,30 +68,141 @@ def reader_content(entry: Entry) -> tuple[object, ...]:
             entry.categories, entry.thumbnail, entry.paper_date)
 
 
-def _pick(new: object, old: object) -> object:
-    return new if new not in (None, "", ()) else old
+def _get(entry: Entry, name: str) -> Any:
+    if name.startswith("links."):
+        return getattr(entry.links, name[6:])
+    return getattr(entry, name)
 
 
-def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime]) -> Entry:
-    """``new`` folded into ``old``; ``stamp()`` gives the time of a new or changed entry."""
+def _empty(value: object) -> bool:
+    return value is None or value == "" or value == ()
+
+
+def _order_key(value: object) -> str:
+    """A stable total order over field values of any type, for ties between equal ranks."""
+    return json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
+                      sort_keys=True, ensure_ascii=False)
+
+
+def fingerprint(value: object) -> str:
+    """A short stable fingerprint of a field value; also the last tie-break between values."""
+    return hashlib.sha256(_order_key(value).encode()).hexdigest()[:16]
+
+
+def _legacy_provenance(entry: Entry) -> list[FieldSource]:
+    """Provenance for an entry stored before provenance existed: every value ranks as a feed's."""
+    seen = entry.updated or entry.first_seen
+    if seen is None:
+        return []
+    out = []
+    for name in (*PAPER_FIELDS, *HF_FIELDS):
+        value = _get(entry, name)
+        if not _empty(value):
+            out.append(FieldSource(name, 1, entry.version or 0, seen, fingerprint(value)))
+    if entry.version is not None:
+        out.append(FieldSource("version", 0, entry.version, seen, fingerprint(entry.version)))
+    out.append(FieldSource("guid", 0, 0, entry.first_seen or seen))
+    for source in entry.sources:
+        out.append(FieldSource(_SOURCE_PREFIX + source, 0, 0, entry.first_seen or seen))
+    return out
+
+
+def _rank(p: FieldSource) -> tuple[int, int, str]:
+    return (p.priority, p.version, p.fingerprint)
+
+
+def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime],
+                  run: datetime | None = None, seed: Seed | None = None) -> Entry:
+    """``new`` folded into ``old`` (None: a new entry); ``stamp()`` gives the time this delivery
+    was seen; ``seed`` (for a new entry) restores the dates a previous site published.
+
+    Each field keeps its candidate values (``FieldSource``: best rank, earliest sighting); the
+    value with the highest (priority, version, fingerprint) is the field's value. Candidates only
+    ever improve, so merging is commutative and associative: ingest order does not matter."""
+    if old is None and seed is not None:
+        at, first_seen = seed.updated, min(seed.first_seen, seed.updated)
+    else:
+        at = stamp()
+        first_seen = min(new.first_seen, at) if new.first_seen else at
+    if old is not None and old.first_seen is not None:
+        first_seen = min(first_seen, old.first_seen)
+    base = old if old is not None else replace(new, title="", summary="", authors=(), links=Links(),
+                                               version=None, categories=(), keywords=(),
+                                               thumbnail=None, hf_day=None, paper_date=None,
+                                               announce_type=None, origin="", sources=(),
+                                               provenance=(), history=())
+    provenance = list(base.provenance) if base.provenance or old is None else _legacy_provenance(base)
+    candidates: dict[str, dict[str, FieldSource]] = {}
+    for p in provenance:
+        candidates.setdefault(p.field, {})[p.fingerprint] = p
+    values: dict[str, Any] = {}
+    changed: list[str] = []
+    version = new.version or 0
+    for name in (*PAPER_FIELDS, *HF_FIELDS, "version"):
+        new_value = _get(new, name)
+        if _empty(new_value):
+            continue
+        rank: tuple[int, int] = ((0, int(new_value)) if name == "version"
+                                 else (field_priority(name, new.origin), version))
+        mark = fingerprint(new_value)
+        held = candidates.setdefault(name, {})
+        known = held.get(mark)
+        if known is None:
+            held[mark] = FieldSource(name, rank[0], rank[1], at, mark)
+        else:
+            best = max((known.priority, known.version), rank)
+            held[mark] = FieldSource(name, best[0], best[1], min(known.seen, at), mark)
+        winner = max(held.values(), key=_rank)
+        old_value = _get(base, name)
+        if winner.fingerprint == mark and (_empty(old_value) or fingerprint(old_value) != mark):
+            values[name] = new_value
+            changed.append(name)
+        if len(held) > MAX_CANDIDATES:
+            keep = sorted(held.values(), key=_rank, reverse=True)[:MAX_CANDIDATES]
+            candidates[name] = {p.fingerprint: p for p in keep}
+    guid = seed.guid if seed is not None and old is None else new.guid
+    current = candidates.get("guid", {}).get("")
+    if current is None or (at, guid) < (current.seen, base.guid):
+        values["guid"] = guid
+        candidates["guid"] = {"": FieldSource("guid", 0, 0, at)}
+    for source in new.sources:
+        held_source = candidates.setdefault(_SOURCE_PREFIX + source, {}).get("")
+        candidates[_SOURCE_PREFIX + source] = {"": FieldSource(
+            _SOURCE_PREFIX + source, 0, 0, min(held_source.seen, at) if held_source else at)}
+        if held_source is None and old is not None:
+            changed.append(_SOURCE_PREFIX + source)
+    for name in LIVE_FIELDS:
+        if getattr(new, name) is not None:
+            values[name] = getattr(new, name)
+    if base.arxiv_id is None and new.arxiv_id is not None:
+        values["arxiv_id"] = new.arxiv_id
+    links = {name[6:]: values.pop(name) for name in list(values) if name.startswith("links.")}
+    merged = replace(base, **values, links=replace(base.links, **links))
+    everything = [p for held in candidates.values() for p in held.values()]
+    sources = sorted((p.seen, p.field[len(_SOURCE_PREFIX):]) for p in everything
+                     if p.field.startswith(_SOURCE_PREFIX))
+    visible = [candidates[name][fingerprint(value)].seen for name in VISIBLE_FIELDS
+               if not _empty(value := _get(merged, name))
+               and fingerprint(value) in candidates.get(name, {})]
+    updated = max([first_seen, *visible])
+    history = base.history
+    source_name = new.source or new.origin or "?"
     if old is None:
-        first_seen = new.first_seen or stamp()
-        return replace(new, first_seen=first_seen, updated=new.updated or first_seen)
-    values = {}
-    for name in ("title", "summary", "authors", "arxiv_id", "paper_date", "categories",
-                 "keywords", "thumbnail", "hf_day", "announce_type"):
-        values[name] = _pick(getattr(new, name), getattr(old, name))
-    for name in ("upvotes", "comments", "rank"):
-        values[name] = _pick(getattr(new, name), getattr(old, name))
-    versions = [v for v in (old.version, new.version) if v is not None]
-    values["version"] = max(versions) if versions else None
-    values["links"] = replace(old.links, **{
-        k: v for k, v in vars(new.links).items() if v is not None
-    })
-    values["sources"] = tuple(dict.fromkeys(old.sources + new.sources))
-    merged = replace(old, **values)  # type: ignore[arg-type]
-    known = [d for d in (old.first_seen, new.first_seen) if d is not None]
-    first_seen = min(known) if known else stamp()
-    changed = reader_content(merged) != reader_content(old)
-    updated = stamp() if changed else (old.updated or first_seen)
-    return replace(merged, first_seen=first_seen, updated=max(updated, first_seen))
+        history = (Change(at, run, source_name, f"added ({new.origin or 'unknown kind'})"),)
+    elif changed:
+        what = ", ".join(
+            f"new source {n[len(_SOURCE_PREFIX):]}" if n.startswith(_SOURCE_PREFIX)
+            else f"version {merged.version}" if n == "version" else n
+            for n in changed)
+        history = _bounded((*history, Change(at, run, source_name, "changed " + what)))
+    return replace(merged, first_seen=first_seen, updated=updated,
+                   sources=tuple(name for _, name in sources),
+                   provenance=tuple(sorted(everything, key=lambda p: (p.field, p.fingerprint))),
+                   history=history)
+
+
+def _bounded(history: tuple[Change, ...]) -> tuple[Change, ...]:
+    """The first event (how the entry arrived) and the latest ones, at most ``MAX_HISTORY``."""
+    if len(history) <= MAX_HISTORY:
+        return history
+    return (history[0], *history[-(MAX_HISTORY - 1):])

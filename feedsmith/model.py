@@ -26,6 +26,37 @@ class Links:
 
 
 @dataclass(frozen=True)
+class FieldSource:
+    """One value a merged field has been given: its fingerprint, the best rank any source gave it
+    (priority, version), and when it was first seen."""
+
+    field: str
+    priority: int
+    version: int
+    seen: datetime
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of an entry's merge history: when, in which run, from which source, what changed."""
+
+    at: datetime
+    run: datetime | None
+    source: str
+    what: str
+
+
+@dataclass(frozen=True)
+class Seed:
+    """An id and its dates read from a previously published feed, honoured when the id comes back."""
+
+    guid: str
+    first_seen: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True)
 class Entry:
     """One paper or feed item, normalized; one per canonical key in the store."""
 
@@ -50,6 +81,9 @@ class Entry:
     first_seen: datetime | None = None
     updated: datetime | None = None
     topics: tuple[str, ...] = ()
+    origin: str = ""
+    provenance: tuple[FieldSource, ...] = ()
+    history: tuple[Change, ...] = ()
 
     @property
     def source(self) -> str:
@@ -76,6 +110,12 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
             value = _iso(value) if value is not None else None
         elif f.name in _TUPLE_FIELDS:
             value = list(value)
+        elif f.name == "provenance":
+            value = [{"field": p.field, "priority": p.priority, "version": p.version,
+                      "seen": _iso(p.seen), "fingerprint": p.fingerprint} for p in value]
+        elif f.name == "history":
+            value = [{"at": _iso(c.at), "run": _iso(c.run) if c.run else None, "source": c.source,
+                      "what": c.what} for c in value]
         record[f.name] = value
     return record
 
@@ -94,8 +134,17 @@ def entry_from_record(record: dict[str, Any]) -> Entry:
             value = datetime.fromisoformat(value) if value else None
         elif name in _TUPLE_FIELDS:
             value = tuple(value or ())
+        elif name == "provenance":
+            value = tuple(FieldSource(p["field"], int(p["priority"]), int(p["version"]),
+                                      datetime.fromisoformat(p["seen"]), str(p.get("fingerprint", "")))
+                          for p in value or ())
+        elif name == "history":
+            value = tuple(Change(datetime.fromisoformat(c["at"]),
+                                 datetime.fromisoformat(c["run"]) if c.get("run") else None,
+                                 str(c["source"]), str(c["what"])) for c in value or ())
         values[name] = value
     return Entry(**values)
 
 
-__all__ = ["Entry", "Links", "entry_from_record", "entry_to_record", "replace"]
+__all__ = ["Change", "Entry", "FieldSource", "Links", "Seed", "entry_from_record", "entry_to_record",
+           "replace"]

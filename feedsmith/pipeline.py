@@ -24,6 +24,7 @@ from .model import Entry
 from .plans import MAX_PAGES, page_has_items, page_url, plan_for
 from .render import FeedView, SiteView, site_files
 from .render.site import WriteReport, write_site
+from .seed import read_seeds
 from .sources import parser_for
 from .store import RunClock, Store, open_store
 from .topics import ALL, CompiledTopic, Topic, classify, compile_topic
@@ -58,6 +59,7 @@ class BuildReport:
     topic_counts: dict[str, int] = field(default_factory=dict)
     write: WriteReport | None = None
     output: Path | None = None
+    seeded: int | None = None
 
     @property
     def failed(self) -> list[SourceResult]:
@@ -229,6 +231,7 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
         except SourceError as exc:
             result.error = str(exc)
             continue
+        entries = [replace(e, origin=source.kind) for e in entries]
         result.entries = len(entries)
         if source.kind == "arxiv-rss" and not source.replace_creates:
             entries, result.dropped = drop_unknown_replacements(entries, store)
@@ -311,12 +314,17 @@ def crawl_sources(config: Config, *, now: datetime | None = None, lock_timeout: 
 
 
 def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 60.0,
-          sleep: Sleep | None = None, progress: Progress | None = None) -> BuildReport:
-    """Crawl every source into the store, then render and write the site."""
+          sleep: Sleep | None = None, progress: Progress | None = None,
+          seed_from: str | None = None) -> BuildReport:
+    """Crawl every source into the store, then render and write the site; ``seed_from`` (the
+    folder or URL of a previously published site) restores ids and dates a lost cache forgot."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport(output=config.site.output)
     compiled = tuple(compile_topic(t) for t in config.topics)
+    seeds = read_seeds(seed_from, contact=config.site.contact) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
+        if seeds is not None:
+            report.seeded = store.add_seeds(seeds)
         report.reclassified = reclassify_if_rules_changed(store, compiled)
         crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
         if not site_is_current(config, store, now, report):

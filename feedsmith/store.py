@@ -1,27 +1,35 @@
 """The entry store: one diskcache directory holding entries by canonical key, run metadata and
 HTTP validators. Entries are never evicted and never expire.
 
-In: entries from sources (``ingest``). Out: stored entries (``entries``, ``get``). One writer at a
-time: ``open_store`` takes an OS-level lock (released by the kernel if the process dies) and refuses
-a store whose database is missing its marker, truncated or not SQLite at all.
+In: entries from sources (``ingest``), seeds from a published feed (``add_seeds``), JSON Lines
+(``import_jsonl``). Out: stored entries (``entries``, ``get``, ``keys_by_first_seen``), JSON Lines
+(``export_jsonl``), a verification report (``check``). One writer at a time: ``open_store`` takes an
+OS-level lock (flock, released by the kernel if the process dies) and refuses a store whose database
+is missing its marker, truncated or not SQLite at all.
+
+Besides entries (``e:<key>``) the store keeps meta records (``m:<name>``): the marker, the topic
+rules fingerprint, seeds, and an index of every entry's first_seen and topics, so rendering can
+choose a feed's entries without unpickling the whole store.
 """
 
 from __future__ import annotations
 
+import json
+import pickle
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import diskcache
 import filelock
 
 from .errors import StoreError
 from .merge import merge_entries
-from .model import Entry, entry_from_record, entry_to_record
+from .model import Entry, Seed, entry_from_record, entry_to_record
 
 STORE_FORMAT = 1
 _ENTRY = "e:"
@@ -30,6 +38,9 @@ _MARKER = _META + "store"
 _GENERATION = _META + "generation"  # bumped by every write of entries
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_LOCK_TIMEOUT = 60.0
+INDEX = "index"
+SEEDS = "seeds"
+EXPORT_HEADER = "feedsmith-store"
 
 
 @dataclass
@@ -70,6 +81,28 @@ def _check_database_file(path: Path) -> None:
             f"store {path} is {what}; refusing to use it (it would re-publish every entry as "
             "new). Restore it from a backup (`feedsmith store import`) or move the folder away."
         )
+    expected = _expected_size(path)
+    if expected is not None and path.stat().st_size < expected:
+        raise StoreError(
+            f"store {path} is truncated ({path.stat().st_size} of {expected} bytes); refusing to "
+            "use it. Restore it from a backup (`feedsmith store import`) or move the folder away."
+        )
+
+
+def _expected_size(path: Path) -> int | None:
+    """The database size its SQLite header records (page size x page count), if the header says
+    that count is valid; None if it cannot tell."""
+    with path.open("rb") as handle:
+        header = handle.read(100)
+    if len(header) < 100:
+        return 1 << 62  # shorter than its own header: certainly truncated
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    change_counter, valid_for = header[24:28], header[92:96]
+    if pages == 0 or change_counter != valid_for:
+        return None
+    return page_size * pages
 
 
 class Store:
@@ -78,6 +111,7 @@ class Store:
     def __init__(self, cache: diskcache.Cache, directory: Path) -> None:
         self._cache = cache
         self.directory = directory
+        self._seeds: dict[str, Seed] | None = None
 
     # entries -------------------------------------------------------------------------------
     def get(self, key: str) -> Entry | None:
@@ -97,11 +131,14 @@ class Store:
         """Store ``entries`` (replacing any with the same key) in one transaction."""
         def write() -> None:
             with self._cache.transact():
+                index = self._index()
                 written = 0
                 for entry in entries:
                     self._cache.set(_ENTRY + entry.key, entry_to_record(entry))
+                    index[entry.key] = _index_row(entry)
                     written += 1
                 if written:
+                    self._cache.set(_META + INDEX, index)
                     self._cache.incr(_GENERATION, default=0)
         self._guard(write)
 
@@ -110,12 +147,66 @@ class Store:
         def delete() -> int:
             count = 0
             with self._cache.transact():
+                index = self._index()
                 for key in keys:
                     count += bool(self._cache.delete(_ENTRY + key))
+                    index.pop(key, None)
                 if count:
+                    self._cache.set(_META + INDEX, index)
                     self._cache.incr(_GENERATION, default=0)
             return count
         return int(self._guard(delete))
+
+    def get_many(self, keys: Iterable[str]) -> list[Entry]:
+        """The stored entries with these keys, in the order given (missing keys are skipped)."""
+        out = []
+        for key in keys:
+            entry = self.get(key)
+            if entry is not None:
+                out.append(entry)
+        return out
+
+    def keys_by_first_seen(self, topic: str | None = None) -> list[tuple[datetime, str]]:
+        """(first_seen, key) of every entry (in ``topic`` if given), newest first, ties by key;
+        read from the index, without unpickling any entry."""
+        rows = [(seconds, key) for key, (seconds, topics) in self._index().items()
+                if topic is None or topic in topics]
+        rows.sort(key=lambda row: (-row[0], row[1]))
+        return [(datetime.fromtimestamp(seconds, UTC), key) for seconds, key in rows]
+
+    def count(self) -> int:
+        """How many entries the store holds (from the index)."""
+        return len(self._index())
+
+    def prune(self, older_than: datetime) -> int:
+        """Remove entries first seen before ``older_than``; how many were removed."""
+        old = [key for key, (seconds, _) in self._index().items()
+               if seconds < older_than.timestamp()]
+        return self.delete_many(old)
+
+    # seeds ---------------------------------------------------------------------------------
+    def add_seeds(self, seeds: Iterable[tuple[str, Seed]]) -> int:
+        """Remember (store key, seed) pairs for keys not in the store yet; how many were added."""
+        stored = dict(self.meta(SEEDS, {}))
+        index = self._index()
+        added = 0
+        for key, seed in seeds:
+            if key in index or key in stored:
+                continue
+            stored[key] = {"guid": seed.guid, "first_seen": seed.first_seen.isoformat(),
+                           "updated": seed.updated.isoformat()}
+            added += 1
+        self.set_meta(SEEDS, stored)
+        self._seeds = None
+        return added
+
+    def seed_for(self, entry: Entry) -> Seed | None:
+        """The seed recorded for ``entry``'s key (or its guid), if any."""
+        if self._seeds is None:
+            self._seeds = {key: Seed(v["guid"], datetime.fromisoformat(v["first_seen"]),
+                                     datetime.fromisoformat(v["updated"]))
+                           for key, v in dict(self.meta(SEEDS, {})).items()}
+        return self._seeds.get(entry.key) or self._seeds.get("guid:" + entry.guid)
 
     def ingest(self, entries: Iterable[Entry], *, clock: RunClock,
                classify: Callable[[Entry], Entry] | None = None) -> IngestReport:
@@ -127,7 +218,8 @@ class Store:
         for entry in entries:
             report.seen += 1
             old = pending.get(entry.key) or self.get(entry.key)
-            merged = merge_entries(old, entry, stamp=clock.next)
+            seed = self.seed_for(entry) if old is None else None
+            merged = merge_entries(old, entry, stamp=clock.next, run=clock.start, seed=seed)
             if classify is not None:
                 merged = classify(merged)
             if old is None:
@@ -159,7 +251,105 @@ class Store:
         """When this store was created: the stable date of feeds that have no entries."""
         return datetime.fromisoformat(self.meta("store")["created"])
 
+    # backup and verification -------------------------------------------------------------
+    def export_jsonl(self, out: IO[str]) -> int:
+        """Write a header line and every entry (sorted by key) as JSON Lines; how many entries."""
+        header = {EXPORT_HEADER: STORE_FORMAT, "created": self.meta("store")["created"],
+                  SEEDS: self.meta(SEEDS, {})}
+        out.write(json.dumps(header, sort_keys=True) + "\n")
+        count = 0
+        for key in sorted(self._index()):
+            entry = self.get(key)
+            if entry is not None:
+                out.write(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False)
+                          + "\n")
+                count += 1
+        return count
+
+    def import_jsonl(self, lines: Iterable[str], *, name: str = "input") -> int:
+        """Read what ``export_jsonl`` wrote into this store, which must hold no entries; how many
+        entries were imported. StoreError (nothing imported) on any bad line."""
+        if self.count():
+            raise StoreError(f"store {self.directory} already holds {self.count()} entries; import "
+                             "into an empty cache folder")
+        entries: list[Entry] = []
+        header: dict[str, Any] | None = None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if number == 1 and isinstance(record, dict) and EXPORT_HEADER in record:
+                    header = record
+                    continue
+                entries.append(entry_from_record(record))
+            except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                raise StoreError(f"{name} line {number}: not a feedsmith entry record ({exc})") from None
+        if header is None:
+            raise StoreError(f"{name}: missing the {EXPORT_HEADER} header line of `store export`")
+        if header[EXPORT_HEADER] != STORE_FORMAT:
+            raise StoreError(f"{name}: store format {header[EXPORT_HEADER]}, this feedsmith reads "
+                             f"{STORE_FORMAT}")
+        self.set_meta("store", {"format": STORE_FORMAT, "created": header["created"]})
+        self.set_meta(SEEDS, header.get(SEEDS) or {})
+        self._seeds = None
+        self.put_many(entries)
+        return len(entries)
+
+    def check(self) -> list[str]:
+        """Problems found: SQLite integrity, the marker, every record decoding, the index; [] if
+        the store is sound."""
+        problems: list[str] = []
+        try:
+            rows = self._cache._sql("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return [f"SQLite integrity check failed: {exc}"]
+        result = [str(row[0]) for row in rows]
+        if result != ["ok"]:
+            problems.extend(f"SQLite: {line}" for line in result[:10])
+            return problems
+        marker = self.meta("store")
+        if not isinstance(marker, dict) or marker.get("format") != STORE_FORMAT:
+            problems.append("the store marker is missing or has an unknown format")
+        keys: list[str] = []
+        for cache_key in self._guard(lambda: list(self._cache.iterkeys())):
+            if not (isinstance(cache_key, str) and cache_key.startswith(_ENTRY)):
+                continue
+            key = cache_key[len(_ENTRY):]
+            try:
+                entry = entry_from_record(self._cache.get(cache_key))
+                if entry.key != key:
+                    raise ValueError(f"holds key {entry.key}")
+            except Exception as exc:  # any failure to decode is what we report
+                problems.append(f"entry {key}: cannot be read ({type(exc).__name__}: {exc})")
+                continue
+            keys.append(key)
+        try:
+            index = self._cache.get(_META + INDEX)
+        except Exception:
+            index = None
+        if not isinstance(index, dict) or set(index) != set(keys):
+            problems.append("the first-seen index does not match the entries "
+                            "(it is rebuilt the next time the store is opened)")
+        return problems
+
+    def rebuild_index(self) -> None:
+        """Recompute the first-seen index from the entries (after an upgrade or a repair)."""
+        def write() -> None:
+            with self._cache.transact():
+                index = {}
+                for cache_key in list(self._cache.iterkeys()):
+                    if isinstance(cache_key, str) and cache_key.startswith(_ENTRY):
+                        entry = entry_from_record(self._cache.get(cache_key))
+                        index[entry.key] = _index_row(entry)
+                self._cache.set(_META + INDEX, index)
+        self._guard(write)
+
     # plumbing ------------------------------------------------------------------------------
+    def _index(self) -> dict[str, tuple[float, tuple[str, ...]]]:
+        index = self._read(_META + INDEX)
+        return index if isinstance(index, dict) else {}
+
     def _read(self, cache_key: str) -> Any:
         return self._guard(lambda: self._cache.get(cache_key))
 
@@ -168,8 +358,17 @@ class Store:
             return action()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"store {self.directory} is damaged: {exc}") from None
+        except (pickle.UnpicklingError, EOFError) as exc:
+            raise StoreError(f"store {self.directory} is damaged: a record cannot be read "
+                             f"({exc})") from None
         except OSError as exc:
             raise StoreError(f"store {self.directory}: {exc.strerror or exc}") from None
+
+
+def _index_row(entry: Entry) -> tuple[float, tuple[str, ...]]:
+    """What the index keeps of an entry: first_seen (POSIX seconds) and topics."""
+    seen = entry.first_seen.timestamp() if entry.first_seen else 0.0
+    return (seen, entry.topics)
 
 
 @contextmanager
@@ -214,6 +413,8 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
             elif marker.get("format") != STORE_FORMAT:
                 raise StoreError(f"store {directory} has format {marker.get('format')}, "
                                  f"this feedsmith reads {STORE_FORMAT}")
+            if store.meta(INDEX) is None:
+                store.rebuild_index()
             yield store
         finally:
             cache.close()

@@ -1,0 +1,115 @@
+"""Inspecting the store: filters in, matching entries out; one entry in, a readable account out.
+
+Pure over a ``Store`` (read only): ``select_entries`` filters by topic, source, text and date;
+``find_entry`` resolves an arXiv id or any URL to a stored entry; ``describe_entry`` says where an
+entry came from (sources, which source won each field, merge history) and why it is in its topics.
+Also ``parse_age`` for ``prune --older-than``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from .errors import ConfigError
+from .ids import arxiv_key, extract_arxiv_id, url_key
+from .merge import fingerprint
+from .model import Entry
+from .store import Store
+from .topics import CompiledTopic, explain
+
+_AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
+_AGE_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def parse_age(text: str) -> timedelta:
+    """``90d``, ``2w`` or ``12h`` as a duration; ConfigError for anything else."""
+    match = _AGE.match(text)
+    if not match or int(match.group(1)) <= 0:
+        raise ConfigError(f"bad age {text!r}: use a positive number with h, d or w (e.g. 90d, 2w)")
+    return int(match.group(1)) * _AGE_UNITS[match.group(2).lower()]
+
+
+def select_entries(store: Store, *, topic: str | None = None, source: str | None = None,
+                   text: str | None = None, since: datetime | None = None) -> Iterator[Entry]:
+    """Stored entries matching every given filter, newest first: ``topic`` slug, ``source`` name
+    (or kind), ``text`` in title, abstract or authors (case-insensitive), first seen at or after
+    ``since``."""
+    needle = text.casefold() if text else None
+    for first_seen, key in store.keys_by_first_seen(topic):
+        if since is not None and first_seen < since:
+            break
+        entry = store.get(key)
+        if entry is None:
+            continue
+        if source is not None and source not in entry.sources and source != entry.origin:
+            continue
+        if needle is not None and needle not in "\n".join(
+                (entry.title, entry.summary, *entry.authors)).casefold():
+            continue
+        yield entry
+
+
+def find_entry(store: Store, reference: str) -> Entry | None:
+    """The stored entry an arXiv id, a paper URL, a link, a guid or a store key names."""
+    arxiv = extract_arxiv_id(reference)
+    candidates = [arxiv_key(arxiv)] if arxiv is not None else []
+    candidates.append(reference)
+    if re.match(r"(?i)^https?://", reference):
+        candidates.append(url_key(reference))
+    for key in candidates:
+        entry = store.get(key)
+        if entry is not None:
+            return entry
+    for entry in store.entries():
+        if reference in (entry.guid, entry.links.url):
+            return entry
+    return None
+
+
+def describe_entry(entry: Entry, compiled: tuple[CompiledTopic, ...]) -> list[str]:
+    """Lines explaining ``entry``: identity, dates, sources, who won each field, history, topics."""
+    lines = [
+        f"key:        {entry.key}",
+        f"id:         {entry.guid}",
+        f"title:      {entry.title}",
+        f"first seen: {_iso(entry.first_seen)}",
+        f"updated:    {_iso(entry.updated)}",
+    ]
+    if entry.arxiv_id:
+        version = f"v{entry.version}" if entry.version else ""
+        lines.append(f"arXiv:      {entry.arxiv_id}{version}")
+    live = [f"{name} {getattr(entry, name)}" for name in ("upvotes", "comments", "rank")
+            if getattr(entry, name) is not None]
+    if live:
+        lines.append(f"live:       {', '.join(live)} (latest values; not in feed files)")
+    lines.append("sources (first seen):")
+    seen = {p.field.removeprefix("source:"): p.seen for p in entry.provenance
+            if p.field.startswith("source:")}
+    for name in entry.sources:
+        lines.append(f"  {name}  {_iso(seen.get(name))}")
+    fields = [p for p in entry.provenance if not p.field.startswith("source:")]
+    if fields:
+        lines.append("field values (* = current; priority, version, first seen with that value):")
+        for p in fields:
+            value = getattr(entry.links, p.field[6:]) if p.field.startswith("links.") else (
+                getattr(entry, p.field, None))
+            current = p.field == "guid" or (value is not None and fingerprint(value) == p.fingerprint)
+            lines.append(f"  {'*' if current else ' '} {p.field:<14} {p.priority} v{p.version} "
+                         f"{_iso(p.seen)}")
+    lines.append("history:")
+    for change in entry.history:
+        run = f" run {_iso(change.run)}" if change.run else ""
+        lines.append(f"  {_iso(change.at)}{run} {change.source}: {change.what}")
+    lines.append("topics:")
+    for topic in compiled:
+        match = explain(entry, topic)
+        mark = "in " if match.matched else "out"
+        words = f": {', '.join(match.words)}" if match.words else ""
+        lines.append(f"  {mark} {topic.topic.slug} ({match.reason}{words})")
+    return lines
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else "-"

@@ -1,0 +1,193 @@
+"""Merging: one entry per paper whatever the source, version, URL form, run or ingest order."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feedsmith.config import load_config
+from feedsmith.ids import item_key
+from feedsmith.merge import MAX_HISTORY, merge_entries
+from feedsmith.model import Entry, Links
+from feedsmith.pipeline import classifier, site_view
+from feedsmith.render import site_files
+from feedsmith.sources.hf import HF_HOST
+from feedsmith.store import RunClock, Store, open_store
+from feedsmith.topics import compile_topic
+from tests.conftest import write_config
+
+T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
+PAPERS = ("2401.00001", "2402.00002", "hep-th/9901001")
+KINDS = (("arxiv", "arxiv-api"), ("arxiv-rss", "arxiv-rss"), ("hf", "hf-daily"),
+         ("blog", "rss"))
+URL_FORMS = (
+    "https://arxiv.org/abs/{id}v{v}",
+    "http://arxiv.org/pdf/{id}v{v}.pdf",
+    "https://arxiv.org/html/{id}v{v}",
+    "https://www.alphaxiv.org/abs/{id}",
+    f"https://{HF_HOST}/papers/{{id}}",
+    "https://export.arxiv.org/abs/{id}",
+)
+
+
+def delivery(paper: int, kind: int, version: int, form: int, upvotes: int) -> Entry:
+    """One paper as one source would deliver it: arXiv text changes from version 2 on; Hugging
+    Face and the blog copy the first version; only Hugging Face has upvotes and a code link."""
+    pid = PAPERS[paper]
+    source, origin = KINDS[kind]
+    url = URL_FORMS[form].format(id=pid, v=version)
+    key, arxiv = item_key(guid=url, link=url, title="x", source=source)
+    assert arxiv is not None
+    family = "arxiv" if origin.startswith("arxiv") else "hf" if origin.startswith("hf") else "feed"
+    revised = family == "arxiv" and version >= 2
+    title = f"Paper {paper}: long-context reasoning" + (" (revised)" if revised else "")
+    summary = "We benchmark long context." + (" Now with more data." if revised else "")
+    if family != "arxiv":
+        version = arxiv.version or 0
+    return Entry(
+        key=key, guid=arxiv.abs_url, title=title, summary=summary,
+        authors=("A. Author", "B. Author") if family == "arxiv" else ("A. Author",),
+        links=Links(url=arxiv.abs_url, pdf=arxiv.pdf_url,
+                    hf=f"https://{HF_HOST}/papers/{pid}" if family == "hf" else None,
+                    code="https://github.com/example/code" if family == "hf" and upvotes > 5
+                    else None),
+        arxiv_id=arxiv.id, version=version or None, sources=(source,),
+        categories=("cs.CL",) if family == "arxiv" else (),
+        upvotes=upvotes if family == "hf" else None, origin=origin,
+    )
+
+
+deliveries = st.lists(
+    st.tuples(st.integers(0, len(PAPERS) - 1), st.integers(0, len(KINDS) - 1),
+              st.integers(1, 3), st.integers(0, len(URL_FORMS) - 1), st.integers(0, 3),
+              st.integers(0, 10)),
+    min_size=1, max_size=12,
+)
+
+
+def _config(folder: Path):  # type: ignore[no-untyped-def]
+    return load_config(write_config(folder, []))
+
+
+def _ingest(folder: Path, items: list[tuple[Entry, datetime]], config) -> tuple[  # type: ignore[no-untyped-def]
+        dict[str, Entry], dict[str, bytes]]:
+    apply = classifier(tuple(compile_topic(t) for t in config.topics))
+    with open_store(folder, now=T0) as store:
+        for entry, at in items:
+            store.ingest([entry], clock=RunClock(at), classify=apply)
+        entries = {e.key: e for e in store.entries()}
+        files = site_files(site_view(config, store, T0 + timedelta(days=5)))
+    feeds = {name: data for name, data in files.items() if not name.endswith(".html")}
+    return entries, feeds
+
+
+def _without_live(entry: Entry) -> Entry:
+    return replace(entry, history=(), upvotes=None, comments=None, rank=None)
+
+
+@settings(deadline=None, max_examples=20)
+@given(raw=deliveries, data=st.data())
+def test_any_interleaving_gives_one_entry_per_paper_and_identical_feeds(raw, data) -> None:  # type: ignore[no-untyped-def]
+    items = [(delivery(p, k, v, f, u), T0 + timedelta(days=run, seconds=n))
+             for n, (p, k, v, f, run, u) in enumerate(raw)]
+    shuffled = data.draw(st.permutations(items))
+    with tempfile.TemporaryDirectory() as tmp:
+        config = _config(Path(tmp))
+        in_order, feeds = _ingest(Path(tmp) / "a", sorted(items, key=lambda i: i[1]), config)
+        other, other_feeds = _ingest(Path(tmp) / "b", list(shuffled), config)
+    papers = {e.key for e, _ in items}
+    assert set(in_order) == set(other) == papers  # exactly one entry per paper
+    for key, entry in in_order.items():
+        assert entry.first_seen == min(at for e, at in items if e.key == key)
+        assert entry.guid == entry.links.url and "v" not in entry.guid.rsplit("/", 1)[1]
+        assert _without_live(entry) == _without_live(other[key])
+        arxiv_versions = [e.version for e, _ in items if e.key == key and e.version]
+        assert entry.version == (max(arxiv_versions) if arxiv_versions else None)
+        if any(e.origin.startswith("arxiv") for e, _ in items if e.key == key):
+            assert entry.categories == ("cs.CL",)  # arXiv metadata wins whatever came last
+    assert feeds == other_feeds  # byte-identical Atom and RSS for every topic
+
+
+def _stamp(at: datetime):  # type: ignore[no-untyped-def]
+    return RunClock(at).next
+
+
+def test_arxiv_metadata_and_hf_extras_win_by_priority_not_by_arrival() -> None:
+    arxiv = delivery(0, 0, 2, 0, 0)
+    hf = replace(delivery(0, 2, 1, 4, 7), title="HF's own title", thumbnail="https://t.example/a.png")
+    for first, second in ((arxiv, hf), (hf, arxiv)):
+        merged = merge_entries(merge_entries(None, first, stamp=_stamp(T0)), second,
+                               stamp=_stamp(T0 + timedelta(days=1)))
+        assert merged.title == arxiv.title and merged.summary == arxiv.summary
+        assert merged.authors == arxiv.authors and merged.categories == ("cs.CL",)
+        assert merged.links.code == hf.links.code and merged.thumbnail == hf.thumbnail
+        assert merged.upvotes == 7 and merged.version == 2
+        assert merged.sources == (first.source, second.source)
+
+
+def test_upvote_churn_never_moves_updated_but_new_version_does() -> None:
+    entry = merge_entries(None, delivery(1, 2, 1, 4, 3), stamp=_stamp(T0))
+    for day in range(1, 5):
+        entry = merge_entries(entry, replace(delivery(1, 2, 1, 4, 3), upvotes=100 + day, rank=day),
+                              stamp=_stamp(T0 + timedelta(days=day)))
+    assert entry.updated == T0 and entry.upvotes == 104 and entry.rank == 4
+    assert len(entry.history) == 1  # churn is not history either
+    revised = merge_entries(entry, delivery(1, 0, 2, 0, 0), stamp=_stamp(T0 + timedelta(days=9)))
+    assert revised.updated == T0 + timedelta(days=9) and revised.first_seen == T0
+    assert "version 2" in revised.history[-1].what and "title" in revised.history[-1].what
+    again = merge_entries(revised, delivery(1, 0, 2, 1, 0), stamp=_stamp(T0 + timedelta(days=10)))
+    assert again.updated == revised.updated
+
+
+def test_same_value_from_a_stronger_source_does_not_move_updated() -> None:
+    blog = replace(delivery(0, 0, 1, 0, 0), origin="rss", sources=("blog",))
+    entry = merge_entries(None, blog, stamp=_stamp(T0))
+    entry = merge_entries(entry, delivery(0, 0, 1, 0, 0), stamp=_stamp(T0 + timedelta(days=2)))
+    assert entry.updated == T0 and entry.origin == "arxiv-api"
+
+
+def test_history_is_bounded_and_keeps_how_the_entry_arrived() -> None:
+    entry = merge_entries(None, delivery(0, 3, 1, 0, 0), stamp=_stamp(T0))
+    for n in range(1, 60):
+        entry = merge_entries(entry, replace(delivery(0, 3, 1, 0, 0), sources=(f"feed{n}",)),
+                              stamp=_stamp(T0 + timedelta(hours=n)))
+    assert len(entry.history) == MAX_HISTORY
+    assert entry.history[0].what.startswith("added")
+    assert entry.history[-1].source == "feed59" and len(entry.sources) == 60
+
+
+def test_non_arxiv_items_dedup_by_canonical_link_then_title_within_source(tmp_path: Path) -> None:
+    def item(link: str | None, title: str, source: str, guid: str | None = None) -> Entry:
+        key, _ = item_key(guid=guid, link=link, title=title, source=source)
+        return Entry(key=key, guid=guid or link or title, title=title, sources=(source,),
+                     links=Links(url=link), origin="rss")
+
+    with open_store(tmp_path / "c", now=T0) as store:
+        store.ingest([
+            item("https://blog.example.org/post/?utm_source=x", "A post", "b1"),
+            item("http://www.blog.example.org/post", "A post (copy)", "b2"),
+            item(None, "Untitled  Thoughts!", "b1", guid=None),
+            item(None, "untitled thoughts", "b1", guid=None),
+            item(None, "untitled thoughts", "b2", guid=None),
+            item("https://example.org/x", "Mirror", "b3", guid="https://arxiv.org/pdf/2401.00001v2"),
+        ], clock=RunClock(T0))
+        keys = sorted(e.key for e in store.entries())
+    assert keys == ["arxiv:2401.00001", "title:b1:untitledthoughts", "title:b2:untitledthoughts",
+                    "url:https://blog.example.org/post"]
+
+
+def test_store_index_lists_keys_newest_first_without_reading_entries(tmp_path: Path) -> None:
+    with open_store(tmp_path / "c", now=T0) as store:
+        for n in range(3):
+            store.ingest([delivery(n, 0, 1, 0, 0)], clock=RunClock(T0 + timedelta(days=n)))
+        rows = store.keys_by_first_seen()
+        assert [k for _, k in rows] == ["arxiv:hep-th/9901001", "arxiv:2402.00002",
+                                       "arxiv:2401.00001"]
+        assert rows[0][0] == T0 + timedelta(days=2)
+        assert store.prune(T0 + timedelta(days=1)) == 1 and store.count() == 2
+        assert isinstance(store, Store) and store.check() == []
