@@ -6,6 +6,8 @@ now()), entries are appended in our order, the generator is fixed, each entry ha
 
 from __future__ import annotations
 
+from html import escape
+
 from feedgen.feed import FeedGenerator
 
 from ..model import Entry
@@ -27,11 +29,11 @@ def _generator(view: FeedView, site: SiteView, *, self_extension: str) -> FeedGe
     fg.updated(view.updated)
     fg.lastBuildDate(view.updated)
     for entry in view.entries:
-        _add_entry(fg, entry)
+        _add_entry(fg, entry, rss=self_extension == "rss")
     return fg
 
 
-def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
+def _add_entry(fg: FeedGenerator, entry: Entry, *, rss: bool = False) -> None:
     fe = fg.add_entry(order="append")
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=entry.guid.startswith(("http://", "https://")))
@@ -43,7 +45,10 @@ def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
     fe.updated(entry.updated)
     for term in entry.categories:
         fe.category(term=term)
-    fe.summary(entry.summary or entry.title)
+    # RSS <description> is HTML: plain text must be escaped once more, or a reader would run the
+    # "<script>" a summary mentions as text. Atom <summary> is type="text".
+    summary = entry.summary or entry.title
+    fe.summary(escape(summary, quote=False) if rss else summary)
     fe.content(entry_html(entry), type="html")
 
 
