@@ -16,6 +16,9 @@ import nh3
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
 _BLOCK_END = re.compile(r"(?i)<\s*(?:br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>")
+# A complete tag (``<name ...>`` or ``</name>``) left after decoding entities: markup a source
+# smuggled in as text (``&lt;script&gt;``), removed like any other markup.
+_DECODED_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")
 
 
 def clean_text(value: object) -> str:
@@ -29,13 +32,17 @@ def clean_text(value: object) -> str:
 
 def html_to_text(value: object) -> str:
     """Markup in ``value`` removed (scripts and styles with their content), entities decoded,
-    then cleaned as by ``clean_text``. Plain text without markup passes through unchanged."""
+    then cleaned as by ``clean_text``. Markup that decoding revealed (entity-encoded tags) is
+    removed too, so no tag reaches any output as text. Plain text without markup passes through
+    unchanged."""
     if not isinstance(value, str):
         return ""
     value = _XML_ILLEGAL.sub("", value)
     if "<" in value or "&" in value:
         value = _BLOCK_END.sub(" ", value)
         value = html.unescape(nh3.clean(value, tags=set(), attributes={}))
+        if _DECODED_TAG.search(value):
+            value = html.unescape(nh3.clean(value, tags=set(), attributes={}))
     return clean_text(value)
 
 

@@ -11,6 +11,7 @@ shows it as readable text.
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 from importlib import resources
 
 from feedgen.feed import FeedGenerator
@@ -35,7 +36,7 @@ def _generator(view: FeedView, site: SiteView, *, self_extension: str) -> FeedGe
     fg.updated(view.updated)
     fg.lastBuildDate(view.updated)
     for entry in view.entries:
-        _add_entry(fg, entry)
+        _add_entry(fg, entry, rss=self_extension == "rss")
     return fg
 
 
@@ -46,7 +47,7 @@ def _content(entry: Entry) -> str:
     return entry_html(entry)
 
 
-def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
+def _add_entry(fg: FeedGenerator, entry: Entry, *, rss: bool = False) -> None:
     fe = fg.add_entry(order="append")
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=entry.guid.startswith(("http://", "https://")))
@@ -58,7 +59,10 @@ def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
     fe.updated(entry.updated)
     for term in entry.categories:
         fe.category(term=term)
-    fe.summary(entry.summary or entry.title)
+    # RSS <description> is HTML: plain text must be escaped once more, or a reader would run the
+    # "<script>" a summary mentions as text. Atom <summary> is type="text".
+    summary = entry.summary or entry.title
+    fe.summary(escape(summary, quote=False) if rss else summary)
     fe.content(_content(entry), type="html")
     if entry.thumbnail:
         fe.media.thumbnail(url=entry.thumbnail, group=None)

@@ -1,15 +1,19 @@
 """Writing the site: file names and bytes in, files on disk out, each one atomically.
 
 Each file goes to a temp file in the same folder, is flushed to disk and ``os.replace``d over the
-old one, so a host or reader never sees half a file and a crash leaves the previous version. A file
-whose bytes did not change is not touched (its mtime is kept). Files this tool wrote before for a
-feed that no longer exists are removed; anything else in the folder is left alone.
+old one, so a host or reader never sees half a file and a crash leaves the previous version. Temp
+files are dot-named (``.<name>.<random>.tmp``: hosts that skip dotfiles never serve them) and the
+next ``write_site`` removes those a killed run left behind, so none stays for a host that serves
+dotfiles. A file whose bytes did not change is not touched (its mtime is kept). Files this tool
+wrote before for a feed that no longer exists are removed; anything else in the folder is left
+alone.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +21,7 @@ from pathlib import Path
 from ..errors import RenderError
 
 MANIFEST = ".feedsmith-manifest.json"
+_TEMP_FILE = re.compile(r"^\.(?P<name>[^/]+)\.[a-z0-9_]{8}\.tmp$")  # what write_atomic's mkstemp makes
 
 
 @dataclass
@@ -60,12 +65,28 @@ def _previous_files(out: Path) -> set[str]:
     return {n for n in names if isinstance(n, str) and "/" not in n and not n.startswith(".")}
 
 
+def remove_stale_temp_files(out: Path, names: set[str]) -> list[str]:
+    """Delete the temp files an interrupted write of one of ``names`` left in ``out``; their names.
+    Only run while holding the store lock: a temp file of a concurrent writer looks the same."""
+    removed = []
+    for child in out.iterdir():
+        match = _TEMP_FILE.match(child.name)
+        if match and match["name"] in names and child.is_file():
+            try:
+                child.unlink()
+                removed.append(child.name)
+            except FileNotFoundError:
+                pass
+    return sorted(removed)
+
+
 def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
     """Write ``files`` into folder ``out``; RenderError (nothing half-written) if it cannot."""
     report = WriteReport()
     try:
         out.mkdir(parents=True, exist_ok=True)
         previous = _previous_files(out)
+        remove_stale_temp_files(out, previous | set(files) | {MANIFEST})
         for name in sorted(files):
             if write_atomic(out / name, files[name]):
                 report.written.append(name)

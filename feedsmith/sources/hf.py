@@ -18,7 +18,7 @@ from ..dates import parse_iso
 from ..errors import SourceError
 from ..ids import arxiv_key, extract_arxiv_id
 from ..model import Entry, Links
-from ..text import clean_text, html_to_text, safe_url
+from ..text import html_to_text, safe_url
 from . import Parsed
 
 HF_HOST = "huggingface.co"
@@ -48,6 +48,9 @@ def papers_from_items(items: list[Any], *, source: str) -> Parsed:
             skipped += 1
         else:
             entries.append(entry)
+    if items and not entries:  # not one paper: the response has the wrong shape, not bad items
+        raise SourceError(f"none of the {len(items)} items is a paper "
+                          f"(the first is a JSON {type(items[0]).__name__})")
     return Parsed(tuple(entries), skipped)
 
 
@@ -101,7 +104,7 @@ def _strings(values: Any, *, key: str | None = None) -> tuple[str, ...]:
     for value in values:
         if key is not None:
             value = value.get(key) if isinstance(value, dict) else None
-        text = clean_text(value)
+        text = html_to_text(value)  # names and keywords are text: markup is dropped
         if text:
             out.append(text)
     return tuple(out)
