@@ -248,11 +248,6 @@ def fetch(source: SourceConfig) -> bytes:
     return read_local(source.url.removeprefix("file://"))
 
 
-def _newest_first(entries: list[Entry]) -> list[Entry]:
-    epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(entries, key=lambda e: (-(e.first_seen or epoch).timestamp(), e.key))
-
-
 def select_window(entries: list[Entry], config: Config, now: datetime, *,
                   topic: Topic | None = None) -> list[Entry]:
     """The entries a feed holds: all first seen within the window, at least ``min_entries``
@@ -280,24 +275,42 @@ def sort_entries(entries: list[Entry], order: str) -> list[Entry]:
     return entries
 
 
+def _newest_keys(store: Store, limits: dict[str, int]) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """For each feed slug in ``limits``: the keys of its newest entries (at most its limit),
+    newest first with ties by key, and how many entries it has in all. Read from the store's
+    index in one pass, without decoding any entry."""
+    newest: dict[str, list[str]] = {slug: [] for slug in limits}
+    totals = dict.fromkeys(limits, 0)
+    rows = store.index_rows()
+    for key in sorted(rows, key=lambda k: (-rows[k][0], k)):
+        for slug in (ALL, *rows[key][1]):
+            if slug in totals:
+                totals[slug] += 1
+                if len(newest[slug]) < limits[slug]:
+                    newest[slug].append(key)
+    return newest, totals
+
+
 def site_view(config: Config, store: Store, now: datetime) -> SiteView:
-    """The feeds to publish, read from the store."""
+    """The feeds to publish, read from the store: only the entries a feed can hold are decoded."""
     site = config.site
     base = site.base_url if site.base_url.endswith("/") else site.base_url + "/"
-    everything = _newest_first(list(store.entries()))
-    groups: list[tuple[str, str, str, list[Entry], Topic | None]] = [
-        (ALL, f"{site.title}: all papers", site.description, everything, None)
+    feeds: list[tuple[str, str, str, Topic | None]] = [
+        (ALL, f"{site.title}: all papers", site.description, None)
     ]
-    for topic in config.topics:
-        members = [e for e in everything if topic.slug in e.topics]
-        groups.append((topic.slug, f"{site.title}: {topic.title}", topic.description, members,
-                       topic))
+    feeds += [(t.slug, f"{site.title}: {t.title}", t.description, t) for t in config.topics]
+    limits = {slug: (rule.max_entries if rule and rule.max_entries is not None else site.max_entries)
+              for slug, _, _, rule in feeds}
+    newest, totals = _newest_keys(store, limits)
+    wanted = sorted({key for keys in newest.values() for key in keys})
+    decoded = {entry.key: entry for entry in store.get_many(wanted)}
     views = []
-    for slug, title, description, members, rule in groups:
+    for slug, title, description, rule in feeds:
+        members = [decoded[key] for key in newest[slug] if key in decoded]
         chosen = select_window(members, config, now, topic=rule)
         updated = max((e.updated for e in chosen if e.updated), default=store.created)
         views.append(FeedView(slug, title, description, base, tuple(chosen), updated,
-                              len(members)))
+                              totals[slug]))
     return SiteView(site.title, site.description, site.author, base, tuple(views))
 
 

@@ -112,6 +112,8 @@ class Store:
         self._cache = cache
         self.directory = directory
         self._seeds: dict[str, Seed] | None = None
+        self._index_rows: dict[str, tuple[float, tuple[str, ...]]] | None = None
+        self._index_dirty = False
 
     # entries -------------------------------------------------------------------------------
     def get(self, key: str) -> Entry | None:
@@ -130,30 +132,34 @@ class Store:
     def put_many(self, entries: Iterable[Entry]) -> None:
         """Store ``entries`` (replacing any with the same key) in one transaction."""
         def write() -> None:
+            index = self._index()
+            rows = {}
             with self._cache.transact():
-                index = self._index()
-                written = 0
                 for entry in entries:
                     self._cache.set(_ENTRY + entry.key, entry_to_record(entry))
-                    index[entry.key] = _index_row(entry)
-                    written += 1
-                if written:
-                    self._cache.set(_META + INDEX, index)
+                    rows[entry.key] = _index_row(entry)
+                if rows:
                     self._cache.incr(_GENERATION, default=0)
+            if rows:  # committed: now the index may say so
+                index.update(rows)
+                self._index_dirty = True
         self._guard(write)
 
     def delete_many(self, keys: Iterable[str]) -> int:
         """Remove the entries with these keys; how many were there."""
         def delete() -> int:
-            count = 0
+            index = self._index()
+            gone = []
             with self._cache.transact():
-                index = self._index()
                 for key in keys:
-                    count += bool(self._cache.delete(_ENTRY + key))
-                    index.pop(key, None)
+                    if self._cache.delete(_ENTRY + key):
+                        gone.append(key)
+                count = len(gone)
                 if count:
-                    self._cache.set(_META + INDEX, index)
                     self._cache.incr(_GENERATION, default=0)
+            for key in gone:
+                index.pop(key, None)
+            self._index_dirty = self._index_dirty or bool(gone)
             return count
         return int(self._guard(delete))
 
@@ -215,9 +221,10 @@ class Store:
         entries with one key in the same batch merge too."""
         report = IngestReport()
         pending: dict[str, Entry] = {}
+        known = self._index()
         for entry in entries:
             report.seen += 1
-            old = pending.get(entry.key) or self.get(entry.key)
+            old = pending.get(entry.key) or (self.get(entry.key) if entry.key in known else None)
             seed = self.seed_for(entry) if old is None else None
             merged = merge_entries(old, entry, stamp=clock.next, run=clock.start, seed=seed)
             if classify is not None:
@@ -300,6 +307,7 @@ class Store:
         """Problems found: SQLite integrity, the marker, every record decoding, the index; [] if
         the store is sound."""
         problems: list[str] = []
+        self.flush_index()
         try:
             rows = self._cache._sql("PRAGMA integrity_check").fetchall()
         except sqlite3.DatabaseError as exc:
@@ -325,7 +333,8 @@ class Store:
                 continue
             keys.append(key)
         try:
-            index = self._cache.get(_META + INDEX)
+            record = self._cache.get(_META + INDEX)
+            index = record.get("rows") if isinstance(record, dict) else None
         except Exception:
             index = None
         if not isinstance(index, dict) or set(index) != set(keys):
@@ -334,21 +343,41 @@ class Store:
         return problems
 
     def rebuild_index(self) -> None:
-        """Recompute the first-seen index from the entries (after an upgrade or a repair)."""
-        def write() -> None:
-            with self._cache.transact():
-                index = {}
-                for cache_key in list(self._cache.iterkeys()):
-                    if isinstance(cache_key, str) and cache_key.startswith(_ENTRY):
-                        entry = entry_from_record(self._cache.get(cache_key))
-                        index[entry.key] = _index_row(entry)
-                self._cache.set(_META + INDEX, index)
-        self._guard(write)
+        """Recompute the first-seen index from the entries (after an upgrade, a repair or a run
+        that ended before it saved the index)."""
+        index = {}
+        for entry in self.entries():
+            index[entry.key] = _index_row(entry)
+        self._index_rows = index
+        self._index_dirty = True
+        self.flush_index()
+
+    def flush_index(self) -> None:
+        """Save the in-memory first-seen index, tagged with the store generation it describes
+        (written once per run, not per write: a run that dies first leaves a stale tag, and the
+        next open rebuilds the index)."""
+        if self._index_dirty and self._index_rows is not None:
+            record = {"generation": self.generation, "rows": self._index_rows}
+            self._guard(lambda: self._cache.set(_META + INDEX, record))
+            self._index_dirty = False
+
+    def index_rows(self) -> dict[str, tuple[float, tuple[str, ...]]]:
+        """Key -> (first seen in POSIX seconds, topics) of every entry, without unpickling any."""
+        return self._index()
 
     # plumbing ------------------------------------------------------------------------------
     def _index(self) -> dict[str, tuple[float, tuple[str, ...]]]:
-        index = self._read(_META + INDEX)
-        return index if isinstance(index, dict) else {}
+        if self._index_rows is None:
+            record = self._read(_META + INDEX)
+            rows = record.get("rows") if isinstance(record, dict) else None
+            self._index_rows = rows if isinstance(rows, dict) else {}
+        return self._index_rows
+
+    def index_is_current(self) -> bool:
+        """Whether the saved index describes the entries as they are (same generation)."""
+        record = self.meta(INDEX)
+        return (isinstance(record, dict) and isinstance(record.get("rows"), dict)
+                and record.get("generation") == self.generation)
 
     def _read(self, cache_key: str) -> Any:
         return self._guard(lambda: self._cache.get(cache_key))
@@ -413,9 +442,12 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
             elif marker.get("format") != STORE_FORMAT:
                 raise StoreError(f"store {directory} has format {marker.get('format')}, "
                                  f"this feedsmith reads {STORE_FORMAT}")
-            if store.meta(INDEX) is None:
+            if not store.index_is_current():
                 store.rebuild_index()
             yield store
+            # Only a run that ended normally saves its index; after an error the saved one keeps
+            # an older generation tag (if anything was written) and the next open rebuilds it.
+            store.flush_index()
         finally:
             cache.close()
     finally:

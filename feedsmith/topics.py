@@ -24,7 +24,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -124,7 +124,80 @@ def item_pattern(item: str) -> re.Pattern[str]:
     return phrase_pattern(item)
 
 
-Phrases = tuple[tuple[str, re.Pattern[str], tuple[str, ...] | None], ...]
+_TOKEN = re.compile(r"[^\W_]+")
+# bytes.translate table: ASCII letters and digits stay, every other byte becomes a space.
+_ASCII_WORD_BYTES = bytes(b if chr(b).isascii() and chr(b).isalnum() else 32 for b in range(256))
+_PLAIN_WORD = re.compile(r"[a-z0-9]+")
+# Characters that re.IGNORECASE matches to an ASCII letter but str.lower() does not map to one:
+# a text holding one is searched with the patterns only.
+_FOLD_SURPRISES = ("\u0130", "\u0131", "\u017f")
+
+
+@dataclass(frozen=True)
+class CompiledPhrase:
+    """One ``any``/``all``/``none`` item compiled: its pattern, the field it is limited to (None:
+    the topic's ``fields``), and the words a text must contain for the pattern to have a chance
+    (each a set of accepted spellings; None for ``re:`` items, which are always searched)."""
+
+    phrase: str
+    pattern: re.Pattern[str]
+    fields: tuple[str, ...] | None
+    needs: tuple[frozenset[str], ...] | None
+    words: tuple[frozenset[str], ...] | None = None
+    lowered: re.Pattern[str] | None = None
+
+
+def lowered_pattern(phrase: str) -> re.Pattern[str] | None:
+    """For a phrase of several plain ASCII words, ``phrase_pattern`` for lowercase ASCII text,
+    without the case-insensitive flag and the leading boundary check (the caller checks it), so
+    that the regex engine can scan for the first word as a literal."""
+    words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+    if len(words) < 2 or not all(_PLAIN_WORD.fullmatch(w) for w in words):
+        return None
+    body = _WORD_SEP.join([re.escape(w) for w in words[:-1]] + [_plural(words[-1])])
+    return re.compile(rf"{body}(?![^\W_])")
+
+
+def _spellings(word: str) -> frozenset[str]:
+    """The spellings ``_plural(word)`` accepts for the last word of a phrase."""
+    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+        return frozenset({word, word[:-1] + "ies"})
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return frozenset({word, word + "es"})
+    return frozenset({word, word + "s", word + "es"})
+
+
+def phrase_words(phrase: str) -> tuple[frozenset[str], ...] | None:
+    """For a phrase of plain ASCII words, the spellings each word position accepts (the last
+    with its plurals): matching it is then a lookup in the text's word sequence. None otherwise."""
+    words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+    if not words or not all(_PLAIN_WORD.fullmatch(w) for w in words):
+        return None
+    return tuple(frozenset({w}) for w in words[:-1]) + (_spellings(words[-1]),)
+
+
+def phrase_needs(phrase: str) -> tuple[frozenset[str], ...] | None:
+    """The words a text must contain (as whole words, case-folded) for ``phrase_pattern(phrase)``
+    to match: every run of letters and digits of the phrase, the last one also in its plural
+    spellings. None when no such shortcut is exact (non-ASCII phrases)."""
+    if not phrase.isascii():
+        return None
+    words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+    runs: list[frozenset[str]] = []
+    for index, word in enumerate(words):
+        tokens = _TOKEN.findall(word)
+        for position, token in enumerate(tokens):
+            spellings = {token}
+            ends_phrase = index == len(words) - 1 and position == len(tokens) - 1
+            if ends_phrase and word.endswith(token):
+                spellings |= {token + "s", token + "es"}
+                if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+                    spellings.add(token[:-1] + "ies")
+            runs.append(frozenset(spellings))
+    return tuple(runs) or None
+
+
+Phrases = tuple[CompiledPhrase, ...]
 _FIELD_PREFIX = re.compile(r"^(?P<field>[a-z]+):\s*(?P<phrase>.*)$", re.DOTALL)
 
 
@@ -157,7 +230,11 @@ def compile_topic(topic: Topic) -> CompiledTopic:
         compiled = []
         for value in values:
             phrase, fields = split_field(value)
-            compiled.append((value, item_pattern(phrase), fields))
+            regex = phrase.startswith("re:")
+            compiled.append(CompiledPhrase(value, item_pattern(phrase), fields,
+                                           None if regex else phrase_needs(phrase),
+                                           None if regex else phrase_words(phrase),
+                                           None if regex else lowered_pattern(phrase)))
         return tuple(compiled)
     return CompiledTopic(
         topic,
@@ -179,35 +256,102 @@ def searchable_text(entry: Entry) -> str:
     return f"{entry.title}\n{entry.summary}"
 
 
-def _find(pattern: re.Pattern[str], texts: tuple[tuple[str, str], ...], phrase: str) -> Hit | None:
-    for name, text in texts:
-        found = pattern.search(text)
-        if found:
-            return Hit(phrase, name, found.group(0))
-    return None
+class _Field:
+    """One searchable field: its text, lowercased, whether it is ASCII, and its set of words."""
+
+    __slots__ = ("text", "lowered", "ascii", "words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.lower()
+        self.ascii = text.isascii()
+        self.words: frozenset[str] | None
+        if self.ascii:
+            self.words = frozenset(self.lowered.encode("ascii").translate(_ASCII_WORD_BYTES)
+                                   .decode("ascii").split())
+        elif any(c in text for c in _FOLD_SURPRISES):
+            self.words = None
+        else:
+            self.words = frozenset(_TOKEN.findall(self.lowered))
 
 
-def _hits(phrases: Phrases, texts: tuple[tuple[str, str], ...],
-          every: tuple[tuple[str, str], ...]) -> tuple[Hit, ...]:
-    """The first hit of each phrase: in its own field if it names one, else in ``texts``."""
-    found = []
-    for phrase, pattern, fields in phrases:
-        where = texts if fields is None else tuple(t for t in every if t[0] in fields)
-        hit = _find(pattern, where, phrase)
-        if hit is not None:
-            found.append(hit)
-    return tuple(found)
+class EntryText:
+    """An entry's searchable fields, each lowercased and split into its set of words once, so
+    that every topic's phrases are matched by word lookups: a one-word phrase is a set lookup, a
+    longer one is searched only where all its words occur, on the lowercase text with a literal
+    scan; ``re:`` items and texts whose letters fold surprisingly use the phrase's own pattern."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self.texts = dict(field_texts(entry, FIELDS))
+        self._fields: dict[str, _Field] = {}
+
+    def field(self, name: str) -> _Field:
+        """Field ``name``, prepared on first use."""
+        found = self._fields.get(name)
+        if found is None:
+            found = self._fields[name] = _Field(self.texts[name])
+        return found
+
+    def words(self, name: str) -> frozenset[str] | None:
+        """The set of lowercase words of field ``name``, or None where lowercasing could disagree
+        with case-insensitive matching (a dotted capital I, a dotless i, a long s)."""
+        return self.field(name).words
+
+    def _occurs_in(self, phrase: CompiledPhrase, field: _Field) -> bool:
+        words = field.words
+        if words is not None and phrase.needs is not None:
+            if phrase.words is not None and len(phrase.words) == 1:
+                return not phrase.words[0].isdisjoint(words)  # a whole word, in a spelling
+            if any(spellings.isdisjoint(words) for spellings in phrase.needs):
+                return False
+            if field.ascii and phrase.lowered is not None:
+                text = field.lowered
+                found = phrase.lowered.search(text)
+                while found is not None:
+                    start = found.start()
+                    if start == 0 or not text[start - 1].isalnum():
+                        return True
+                    found = phrase.lowered.search(text, start + 1)
+                return False
+        return phrase.pattern.search(field.text) is not None
+
+    def occurs(self, phrase: CompiledPhrase, fields: tuple[str, ...]) -> bool:
+        """Whether ``phrase`` occurs in its own field if it names one, else in ``fields``."""
+        return any(self._occurs_in(phrase, self.field(name)) for name in phrase.fields or fields)
+
+    def find(self, phrase: CompiledPhrase, fields: tuple[str, ...]) -> Hit | None:
+        """Where ``phrase`` first occurs (with the text it matched), as ``occurs`` decides."""
+        for name in phrase.fields or fields:
+            if not self.occurs(replace(phrase, fields=(name,)), (name,)):
+                continue
+            found = phrase.pattern.search(self.texts[name])
+            if found:
+                return Hit(phrase.phrase, name, found.group(0))
+        return None
+
+    def search(self, pattern: re.Pattern[str], fields: tuple[str, ...], label: str) -> Hit | None:
+        """Where ``pattern`` first finds a match in ``fields``."""
+        for name in fields:
+            found = pattern.search(self.texts[name])
+            if found:
+                return Hit(label, name, found.group(0))
+        return None
+
+
+def _hits(phrases: Phrases, text: EntryText, fields: tuple[str, ...]) -> tuple[Hit, ...]:
+    """The first hit of each phrase."""
+    return tuple(hit for hit in (text.find(p, fields) for p in phrases) if hit is not None)
 
 
 def _quoted(hits: tuple[Hit, ...]) -> str:
     return ", ".join(f'"{h.phrase}"' for h in hits)
 
 
-def _checks(entry: Entry, compiled: CompiledTopic, *, full: bool) -> list[Check]:
-    """The rule's conditions on ``entry``, cheapest first; stops at the first failure unless ``full``."""
+def _checks(text: EntryText, compiled: CompiledTopic, *, full: bool) -> list[Check]:
+    """The rule's conditions on an entry, cheapest first; stops at the first failure unless ``full``."""
     topic = compiled.topic
-    texts = field_texts(entry, topic.fields)
-    every = field_texts(entry, FIELDS)
+    entry = text.entry
     fields = "+".join(topic.fields)
     checks: list[Check] = []
 
@@ -234,26 +378,26 @@ def _checks(entry: Entry, compiled: CompiledTopic, *, full: bool) -> list[Check]
                          f"{'>=' if passed else 'needs'} {topic.min_upvotes}")):
             return checks
     if compiled.all:
-        hits = _hits(compiled.all, texts, every)
-        missing = [p for p, _, _ in compiled.all if p not in {h.phrase for h in hits}]
+        hits = _hits(compiled.all, text, topic.fields)
+        missing = [p.phrase for p in compiled.all if p.phrase not in {h.phrase for h in hits}]
         detail = (f"every `all` phrase occurs in {fields}" if not missing else
                   f"`all` phrase{'s' if len(missing) > 1 else ''} not in {fields}: "
                   + ", ".join(f'"{p}"' for p in missing))
         if not add(Check("all", not missing, detail, hits)):
             return checks
     if compiled.any:
-        hits = _hits(compiled.any, texts, every)
+        hits = _hits(compiled.any, text, topic.fields)
         detail = f"`any` matched {_quoted(hits)}" if hits else "no `any` phrase matched"
         if not add(Check("any", bool(hits), detail, hits)):
             return checks
     if compiled.regex is not None:
-        regex_hit = _find(compiled.regex, texts, topic.regex or "")
+        regex_hit = text.search(compiled.regex, topic.fields, topic.regex or "")
         hits = (regex_hit,) if regex_hit else ()
         detail = f"`regex` found \"{regex_hit.text}\"" if regex_hit else "`regex` found nothing"
         if not add(Check("regex", bool(hits), detail, hits)):
             return checks
     if compiled.none:
-        hits = _hits(compiled.none, texts, every)
+        hits = _hits(compiled.none, text, topic.fields)
         add(Check("none", not hits, f"excluded by `none` {_quoted(hits)}" if hits else
                   "no `none` phrase occurs", hits))
     return checks
@@ -262,7 +406,7 @@ def _checks(entry: Entry, compiled: CompiledTopic, *, full: bool) -> list[Check]
 def explain(entry: Entry, compiled: CompiledTopic) -> Match:
     """Whether ``entry`` belongs to the topic, with every condition checked and the words that
     decided it: the matching phrases if it is in, else those of the first failed condition."""
-    checks = tuple(_checks(entry, compiled, full=True))
+    checks = tuple(_checks(EntryText(entry), compiled, full=True))
     return _match(compiled.topic.slug, checks)
 
 
@@ -277,14 +421,116 @@ def _match(slug: str, checks: tuple[Check, ...]) -> Match:
     return Match(slug, True, reason, words, checks)
 
 
+def _passes(text: EntryText, compiled: CompiledTopic) -> bool:
+    """Whether the entry of ``text`` meets every condition of the rule (no explanation kept)."""
+    topic = compiled.topic
+    entry = text.entry
+    if topic.sources and not any(s in topic.sources for s in entry.sources):
+        return False
+    if topic.categories:
+        wanted = {c.lower() for c in topic.categories}
+        if not any(c.lower() in wanted for c in entry.categories):
+            return False
+    if topic.min_upvotes is not None and (entry.upvotes is None or entry.upvotes < topic.min_upvotes):
+        return False
+    fields = topic.fields
+    if compiled.all and not all(text.occurs(p, fields) for p in compiled.all):
+        return False
+    if compiled.any and not any(text.occurs(p, fields) for p in compiled.any):
+        return False
+    if compiled.regex is not None and text.search(compiled.regex, fields, "") is None:
+        return False
+    return not any(text.occurs(p, fields) for p in compiled.none)
+
+
 def matches(entry: Entry, compiled: CompiledTopic) -> bool:
     """Whether ``entry`` belongs to the topic (the fast path of ``explain``)."""
-    return all(c.passed for c in _checks(entry, compiled, full=False))
+    return _passes(EntryText(entry), compiled)
+
+
+class TopicMatcher:
+    """Classifies entries into many topics at once: every phrase of every topic is indexed by its
+    first word, so an entry's words pick the few phrases worth searching, and each of those is
+    searched once per field however many topics use it. Verdicts equal ``matches``."""
+
+    def __init__(self, compiled: tuple[CompiledTopic, ...]) -> None:
+        self.compiled = compiled
+        self._phrases: list[CompiledPhrase] = []
+        ids: dict[tuple[str, tuple[str, ...] | None], int] = {}
+        self._by_first_word: dict[str, list[int]] = {}
+        self._always: list[int] = []
+        self._topics: list[tuple[CompiledTopic, tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = []
+        for topic in compiled:
+            groups = []
+            for group in (topic.all, topic.any, topic.none):
+                group_ids = []
+                for phrase in group:
+                    key = (phrase.phrase, phrase.fields or topic.topic.fields)
+                    if key not in ids:
+                        ids[key] = len(self._phrases)
+                        self._phrases.append(replace(phrase, fields=key[1]))
+                        if phrase.needs is None:
+                            self._always.append(ids[key])
+                        else:
+                            for spelling in phrase.needs[0]:
+                                self._by_first_word.setdefault(spelling, []).append(ids[key])
+                    group_ids.append(ids[key])
+                groups.append(tuple(group_ids))
+            self._topics.append((topic, groups[0], groups[1], groups[2]))
+        self._first_words = frozenset(self._by_first_word)
+
+    def _found(self, text: EntryText) -> set[int]:
+        """The ids of the phrases that occur in ``text`` (each in its own fields)."""
+        candidates: set[int] = set(self._always)
+        for name in FIELDS:
+            words = text.words(name)
+            if words is None:  # no shortcut: every phrase is a candidate
+                candidates = set(range(len(self._phrases)))
+                break
+            for word in self._first_words.intersection(words):
+                candidates.update(self._by_first_word[word])
+        return {i for i in candidates
+                if text.occurs(self._phrases[i], self._phrases[i].fields or DEFAULT_FIELDS)}
+
+    def classify(self, entry: Entry) -> tuple[str, ...]:
+        """The slugs of every topic ``entry`` belongs to, in configuration order."""
+        text = EntryText(entry)
+        found: set[int] | None = None
+        slugs = []
+        for compiled, all_ids, any_ids, none_ids in self._topics:
+            topic = compiled.topic
+            if topic.sources and not any(s in topic.sources for s in entry.sources):
+                continue
+            if topic.categories:
+                wanted = {c.lower() for c in topic.categories}
+                if not any(c.lower() in wanted for c in entry.categories):
+                    continue
+            if topic.min_upvotes is not None and (entry.upvotes is None
+                                                  or entry.upvotes < topic.min_upvotes):
+                continue
+            if found is None:
+                found = self._found(text)
+            if not all(i in found for i in all_ids) or (any_ids and found.isdisjoint(any_ids)):
+                continue
+            if compiled.regex is not None and text.search(compiled.regex, topic.fields, "") is None:
+                continue
+            if not found.isdisjoint(none_ids):
+                continue
+            slugs.append(topic.slug)
+        return tuple(slugs)
+
+
+_MATCHERS: dict[int, TopicMatcher] = {}
 
 
 def classify(entry: Entry, compiled: tuple[CompiledTopic, ...]) -> tuple[str, ...]:
     """The slugs of every topic ``entry`` belongs to, in configuration order."""
-    return tuple(c.topic.slug for c in compiled if matches(entry, c))
+    matcher = _MATCHERS.get(id(compiled))
+    if matcher is None or matcher.compiled is not compiled:
+        if len(_MATCHERS) > 16:
+            _MATCHERS.clear()
+        matcher = _MATCHERS[id(compiled)] = TopicMatcher(compiled)
+    return matcher.classify(entry)
 
 
 def rule_data(topic: Topic) -> dict[str, Any]:

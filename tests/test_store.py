@@ -60,3 +60,17 @@ def test_damaged_store_is_refused(tmp_path: Path, damage: bytes | None) -> None:
     with pytest.raises(StoreError):
         with open_store(folder) as store:
             list(store.entries())
+
+
+def test_index_written_once_per_run_is_rebuilt_after_a_run_that_failed(tmp_path: Path) -> None:
+    """The first-seen index is saved when a run ends normally; a run that fails after writing
+    entries leaves a stale generation tag, and the next open rebuilds the index from entries."""
+    folder = tmp_path / "c"
+    with pytest.raises(RuntimeError):
+        with open_store(folder, now=T0) as store:
+            store.ingest(snapshot_entries(), clock=RunClock(T0))
+            raise RuntimeError("crash after writing")
+    with open_store(folder) as store:
+        assert store.index_is_current()
+        assert len(store.index_rows()) == 72
+        assert store.check() == []
