@@ -314,7 +314,7 @@ def crawl_config(work: Path, urls: list[str]) -> tuple[str | None, str]:
     Its file name (None if ``feed`` is not a known kind yet) and the [crawl] key used."""
     from feedsmith.errors import ConfigError
     sources = [(f"feed-{n}", "feed", url) for n, url in enumerate(urls)]
-    for key in ("per_host", "per_host_concurrency", "concurrency_per_host", "host_concurrency", ""):
+    for key in ("concurrency", ""):
         crawl = f"[crawl]\n{key} = {PER_HOST}" if key else ""
         name = site_toml(work, "s5.toml", cache="s5-store", output="s5-site", sources=sources, crawl=crawl)
         try:
