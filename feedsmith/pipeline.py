@@ -49,7 +49,8 @@ class SourceResult:
     dropped: int = 0
     warning: str | None = None
     elapsed: float = 0.0
-    """Seconds spent fetching and parsing this source (its share of the run, for the report)."""
+    """Seconds from the start of this source's fetch (waiting for its host's turn included) to the
+    end of its parse: what the report prints, and what its deadline bounds."""
 
 
 @dataclass

@@ -22,7 +22,7 @@ from typing import Any
 
 import feedparser
 
-from ..dates import from_struct, parse_iso
+from ..dates import from_struct, parse_iso, parse_rfc822
 from ..errors import SourceError
 from ..ids import canonical_url, item_key
 from ..model import Entry, Links
@@ -268,7 +268,7 @@ def _feedparser_entry(item: Any, *, source: str) -> Entry | None:
                               if isinstance(t, dict))
     # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed, warning.
     date = from_struct(dict.get(item, "published_parsed")) \
-        or from_struct(dict.get(item, "updated_parsed"))
+        or from_struct(dict.get(item, "updated_parsed")) or parse_rfc822(dict.get(item, "published"))
     thumbnail = None
     for media in item.get("media_thumbnail") or []:
         thumbnail = thumbnail or (safe_url(media.get("url")) if isinstance(media, dict) else None)
