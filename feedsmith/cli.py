@@ -72,16 +72,18 @@ def print_report(report: BuildReport) -> None:
     failed = report.failed
     click.echo(f"sources: {len(report.sources) - len(failed)} read, {len(failed)} failed")
     for source in report.sources:
+        took = f" [{source.elapsed:.2f} s]"
         if source.error:
-            click.echo(f"  FAILED {source.name} ({source.kind}): {source.error}", err=True)
+            click.echo(f"  FAILED {source.name} ({source.kind}): {source.error}{took}", err=True)
         elif source.not_modified:
-            click.echo(f"  {source.name} ({source.kind}): not modified since the last run")
+            click.echo(f"  {source.name} ({source.kind}): not modified since the last run{took}")
         else:
             skipped = f", {source.skipped} skipped" if source.skipped else ""
             dropped = (f", {source.dropped} replacements of unknown papers ignored"
                        if source.dropped else "")
+            warning = f" (warning: {source.warning})" if source.warning else ""
             click.echo(f"  {source.name} ({source.kind}): {source.entries} entries, "
-                       f"{source.new} new{skipped}{dropped}")
+                       f"{source.new} new{skipped}{dropped}{warning}{took}")
     click.echo(f"entries: {report.new} new, {report.changed} changed"
                + (" (topic rules changed: store re-classified)" if report.reclassified else ""))
     counts = ", ".join(f"{slug} {count}" for slug, count in report.topic_counts.items())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import time
 from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 EARLIEST = datetime(1991, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=2)
@@ -44,3 +45,15 @@ def from_struct(value: time.struct_time | None, *, now: datetime | None = None) 
         return reasonable(datetime.fromtimestamp(calendar.timegm(value), UTC), now=now)
     except (OverflowError, ValueError, OSError, TypeError):
         return None
+
+
+def parse_rfc822(value: object, *, now: datetime | None = None) -> datetime | None:
+    """An RFC 822 date (``Thu, 02 Jan 2025 03:04:05 GMT``) as UTC; one without a timezone, which
+    feedparser leaves unparsed, is read as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return reasonable(parsed, now=now)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -25,7 +26,7 @@ from .plans import MAX_PAGES, page_has_items, page_url, plan_for
 from .render import FeedView, SiteView, site_files
 from .render.site import WriteReport, write_site
 from .seed import read_seeds
-from .sources import parser_for
+from .sources import Parsed, parser_for
 from .store import RunClock, Store, open_store
 from .topics import ALL, CompiledTopic, Topic, classify, compile_topic
 from .topics import rules_fingerprint as topics_fingerprint
@@ -46,6 +47,10 @@ class SourceResult:
     not_modified: bool = False
     requests: int = 0
     dropped: int = 0
+    warning: str | None = None
+    elapsed: float = 0.0
+    """Seconds from the start of this source's fetch (waiting for its host's turn included) to the
+    end of its parse: what the report prints, and what its deadline bounds."""
 
 
 @dataclass
@@ -120,6 +125,7 @@ class SourceFetch:
     validators: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     requests: int = 0
     error: str | None = None
+    elapsed: float = 0.0
 
 
 def validators_key(url: str) -> str:
@@ -179,7 +185,9 @@ async def fetch_all(config: Config, store: Store, *, today: date, sleep: Sleep |
     """Fetch every configured source concurrently (politely, per host); results in config order."""
     async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep) as fetcher:
         async def one(source: SourceConfig) -> SourceFetch:
+            started = time.monotonic()
             result = await fetch_source(fetcher, store, source, today)
+            result.elapsed = time.monotonic() - started
             if progress is not None:
                 progress(SourceResult(source.name, source.kind, error=result.error,
                                       not_modified=result.error is None and not result.bodies,
@@ -212,7 +220,7 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
     fetched = asyncio.run(fetch_all(config, store, today=clock.start.astimezone(UTC).date(),
                                     sleep=sleep, progress=progress))
     for source, got in zip(config.sources, fetched, strict=True):
-        result = SourceResult(source.name, source.kind, requests=got.requests)
+        result = SourceResult(source.name, source.kind, requests=got.requests, elapsed=got.elapsed)
         report.sources.append(result)
         if got.error is not None:
             result.error = got.error
@@ -223,14 +231,21 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
                 store.set_meta(validators_key(url), validators)
             continue
         entries: list[Entry] = []
+        started = time.monotonic()
         try:
+            warnings: list[str] = []
             for body in got.bodies:
-                parsed = parser_for(source.kind)(body, source=source.name)
+                parsed = parse_guarded(source.kind, body, source=source.name)
                 entries.extend(parsed.entries)
                 result.skipped += parsed.skipped
+                if parsed.warning and parsed.warning not in warnings:
+                    warnings.append(parsed.warning)
+            result.warning = "; ".join(warnings) or None
         except SourceError as exc:
             result.error = str(exc)
             continue
+        finally:
+            result.elapsed += time.monotonic() - started
         entries = [replace(e, origin=source.kind) for e in entries]
         result.entries = len(entries)
         if source.kind == "arxiv-rss" and not source.replace_creates:
@@ -241,6 +256,18 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
         report.changed += len(ingest.changed)
         for url, validators in got.validators:
             store.set_meta(validators_key(url), validators)
+
+
+def parse_guarded(kind: str, body: bytes, *, source: str) -> Parsed:
+    """``body`` parsed by the parser of ``kind``; any exception a parser lets through (a library
+    that raises on input it should have flagged) becomes a SourceError for this source only."""
+    try:
+        return parser_for(kind)(body, source=source)
+    except SourceError:
+        raise
+    except Exception as exc:
+        message = " ".join(str(exc).split())[:160]
+        raise SourceError(f"cannot parse the response ({type(exc).__name__}: {message})") from None
 
 
 def fetch(source: SourceConfig) -> bytes:

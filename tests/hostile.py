@@ -352,3 +352,45 @@ def gzip_bomb(decompressed_bytes: int = GZIP_BOMB_SIZE, *, chunk: int = 1024 * 1
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, mtime 0
     trailer = struct.pack("<II", crc, decompressed_bytes & 0xFFFFFFFF)
     return header + block * (decompressed_bytes // chunk) + final + trailer
+
+
+def atom_content_attacks() -> bytes:
+    """Atom entries with scripts in an HTML title, a CDATA title with an event handler, an HTML
+    summary with an event handler and a ``javascript:`` anchor, XHTML content with a script and
+    an iframe, and ``javascript:`` / ``data:`` alternate links."""
+    return (b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+            b'<title>Hostile Atom</title><id>urn:hostile:atom</id><updated>2025-01-02T03:04:05Z</updated>'
+            b'<link href="https://hostile.example/atom"/>'
+            b'<entry><id>urn:hostile:atom1</id><updated>2025-01-02T03:04:05Z</updated>'
+            b'<title type="html">Atom &lt;script&gt;alert(1)&lt;/script&gt; title</title>'
+            b'<link href="https://hostile.example/atom1"/>'
+            b'<summary type="html">&lt;img src=x onerror=alert(2)&gt; text '
+            b'&lt;a href="javascript:alert(3)"&gt;x&lt;/a&gt;</summary>'
+            b'<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml"><script>alert(4)</script>'
+            b'<iframe src="javascript:alert(5)"></iframe><p onclick="alert(6)">para</p></div></content>'
+            b'</entry>'
+            b'<entry><id>urn:hostile:atom2</id><updated>2025-01-02T03:04:05Z</updated>'
+            b'<title type="html"><![CDATA[<b onmouseover="alert(7)">CDATA</b> title]]></title>'
+            b'<link href="javascript:alert(8)"/><summary>s</summary></entry>'
+            b'<entry><id>urn:hostile:atom3</id><updated>2025-01-02T03:04:05Z</updated>'
+            b'<title>Data link</title><link href="data:text/html,&lt;script&gt;alert(9)&lt;/script&gt;"/>'
+            b'<summary>s</summary></entry>'
+            b'</feed>\n')
+
+
+def rss_cdata_titles() -> bytes:
+    """RSS titles and links hiding markup in CDATA sections (one closing early to smuggle a tag)."""
+    return rss([
+        b"<item><title><![CDATA[<script>alert(1)</script>CDATA <i>title</i>]]></title>"
+        b"<link><![CDATA[javascript:alert(2)]]></link><guid>hostile-cdata-1</guid></item>",
+        b"<item><title><![CDATA[Split ]]>&lt;img src=x onerror=alert(3)&gt;<![CDATA[ title]]></title>"
+        b"<link>https://hostile.example/cdata2</link>"
+        b"<description><![CDATA[<iframe src='data:text/html,x'></iframe>text]]></description></item>",
+    ])
+
+
+def utf16_surrogate_references() -> bytes:
+    """The control-character feed in UTF-16: its character references to surrogates are out of
+    reach of a byte-level clean-up, and feedparser 6 raises UnicodeEncodeError on them."""
+    text = control_characters_rss().replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
+    return text.decode("utf-8", "replace").encode("utf-16")

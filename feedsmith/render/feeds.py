@@ -52,7 +52,8 @@ def _add_entry(fg: FeedGenerator, entry: Entry, *, rss: bool = False) -> None:
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=entry.guid.startswith(("http://", "https://")))
     fe.title(entry.title or "(untitled)")
-    fe.link(href=entry.links.url or entry.guid)
+    if entry.links.url:  # an http(s) URL or None; a guid like urn:... or tag:... is no link
+        fe.link(href=entry.links.url)
     for name in entry.authors:
         fe.author({"name": name})
     fe.published(entry.first_seen)

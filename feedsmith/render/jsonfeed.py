@@ -26,11 +26,14 @@ def rfc3339(value: datetime) -> str:
 def _item(entry: Entry) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.guid,
-        "url": entry.links.url or entry.guid,
+    }
+    if entry.links.url:  # only an http(s) link; a non-URL guid is no link
+        item["url"] = entry.links.url
+    item.update({
         "title": entry.title or "(untitled)",
         "content_html": entry_html(entry),
         "summary": entry.summary or entry.title,
-    }
+    })
     if entry.thumbnail:
         item["image"] = entry.thumbnail
     if entry.first_seen is not None:

@@ -15,10 +15,12 @@ from ..model import Entry
 
 @dataclass(frozen=True)
 class Parsed:
-    """What one response held: the entries in source order and how many items were skipped."""
+    """What one response held: the entries in source order, how many items were skipped, and
+    what had to be repaired to read it (one line, or None)."""
 
     entries: tuple[Entry, ...]
     skipped: int = 0
+    warning: str | None = None
 
 
 Parser = Callable[..., Parsed]

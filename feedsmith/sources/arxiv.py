@@ -24,7 +24,7 @@ from ..ids import ArxivId, arxiv_key, extract_arxiv_id
 from ..model import Entry, Links
 from ..text import clean_text, html_to_text, safe_url
 from . import Parsed
-from .feed import dedup_by_key, parse_xml_feed, strip_prolog, unique_texts
+from .feed import dedup_by_key, feed_warning, parse_xml_feed, strip_prolog, unique_texts
 
 _RSS_PREAMBLE = re.compile(
     r"^\s*arXiv:\S+\s+Announce\s+Type:\s*[\w-]+\s*(?:Abstract:\s*)?", re.IGNORECASE)
@@ -109,7 +109,7 @@ def parse_api(data: bytes, *, source: str) -> Parsed:
             paper_date=from_struct(item.get("published_parsed")),
             categories=_categories(item),
         ))
-    return Parsed(dedup_by_key(entries), skipped)
+    return Parsed(dedup_by_key(entries), skipped, feed_warning(parsed))
 
 
 def rss_abstract(description: str) -> str:
@@ -180,4 +180,4 @@ def parse_rss(data: bytes, *, source: str) -> Parsed:
                                     if isinstance(t, dict)),
             announce_type=announce,
         ))
-    return Parsed(dedup_by_key(entries), skipped)
+    return Parsed(dedup_by_key(entries), skipped, feed_warning(parsed))

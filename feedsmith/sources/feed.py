@@ -2,7 +2,11 @@
 
 Pure: the bytes were fetched elsewhere; feedparser only ever sees them as a stream, never a URL or
 a file name. Before feedparser runs, the size is capped and the XML prolog is cut down to its XML
-declaration (no DOCTYPE, no ENTITY declarations: a repeated-entity file costs minutes and gigabytes).
+declaration (no DOCTYPE, no ENTITY declarations: a repeated-entity file costs minutes and gigabytes);
+references to the entities the document declared are removed, character references to characters
+XML forbids are removed, and invalid UTF-8 in a UTF-8 document is replaced by U+FFFD
+(``defuse``). A feed that was readable only after such repairs, or that feedparser flagged as
+malformed, still gives its entries, with a one-line warning (``Parsed.warning``).
 An item whose own guid or link names an arXiv paper becomes that paper (versionless key and id);
 any other item keeps its own guid/id, else its canonical link (``feedsmith.ids.item_key``).
 """
@@ -18,7 +22,7 @@ from typing import Any
 
 import feedparser
 
-from ..dates import from_struct, parse_iso
+from ..dates import from_struct, parse_iso, parse_rfc822
 from ..errors import SourceError
 from ..ids import canonical_url, item_key
 from ..model import Entry, Links
@@ -54,6 +58,12 @@ def check_size(data: bytes) -> None:
 
 def strip_prolog(data: bytes) -> bytes:
     """``data`` with everything before the root element removed except the XML declaration."""
+    kept, position = split_prolog(data)
+    return kept + data[position:]
+
+
+def split_prolog(data: bytes) -> tuple[bytes, int]:
+    """The XML declaration of ``data`` (or b"") and where the prolog around it ends."""
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     position = start
     kept = b""
@@ -64,21 +74,97 @@ def strip_prolog(data: bytes) -> bytes:
         if match.group().lower().startswith(b"<?xml") and not kept:
             kept = match.group()
         position = match.end()
-    return kept + data[position:]
+    return kept, position
+
+
+_ENTITY_NAME = re.compile(rb"<!ENTITY\s+(?:%\s+)?([^\s\"'>%]+)", re.IGNORECASE)
+# What strip_prolog could not take apart (an unclosed or malformed DOCTYPE) is refused.
+_LEFTOVER_DECLARATION = re.compile(rb"(?:<\?xml\s[^>]*+>)?\s*+<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+_ENCODING = re.compile(rb"^<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z0-9._-]+)", re.IGNORECASE)
+WARNINGS_KEY = "feedsmith_warnings"
+"""Where ``parse_xml_feed`` leaves the repairs it made in feedparser's result."""
+
+
+def xml_allows(code: int) -> bool:
+    """Whether XML 1.0 allows the character ``code`` (no C0 controls but tab/LF/CR, no surrogates,
+    no U+FFFE/U+FFFF, nothing past U+10FFFF)."""
+    return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF)
+
+
+def _drop_illegal_reference(match: re.Match[bytes]) -> bytes:
+    hex_digits, decimal = match.groups()
+    code = int(hex_digits, 16) if hex_digits else int(decimal)
+    return match.group() if xml_allows(code) else b""
+
+
+def defuse(data: bytes) -> tuple[bytes, list[str]]:
+    """``data`` made safe for feedparser, and what had to be repaired: the prolog stripped
+    (``strip_prolog``), references to the entities it declared removed, character references to
+    characters XML forbids removed (feedparser raises on some), invalid UTF-8 in a document that
+    is UTF-8 replaced by U+FFFD. SourceError if an entity declaration is left after that."""
+    repairs: list[str] = []
+    kept, position = split_prolog(data)
+    body = kept + data[position:]
+    if _LEFTOVER_DECLARATION.match(body):
+        raise SourceError("a DOCTYPE or ENTITY declaration that cannot be removed safely "
+                          "(refused unread)")
+    names = set(_ENTITY_NAME.findall(data[:position]))
+    if names:
+        repairs.append(f"ignored {len(names)} XML entity declaration(s)")
+        pattern = re.compile(b"&(?:" + b"|".join(re.escape(n) for n in sorted(names)) + b");")
+        body = pattern.sub(b"", body)
+    cleaned = _CHARACTER_REFERENCE.sub(_drop_illegal_reference, body)
+    if cleaned != body:
+        repairs.append("removed character references to characters XML forbids")
+        body = cleaned
+    declared = _ENCODING.match(body)
+    is_utf8 = declared is None or declared.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8")
+    if is_utf8 and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            repairs.append("replaced invalid UTF-8")
+            body = body.decode("utf-8", "replace").encode("utf-8")
+    return body, repairs
 
 
 def parse_xml_feed(data: bytes) -> Any:
-    """feedparser's result for ``data`` (capped, prolog stripped); SourceError when it holds no
-    entries and is not a readable feed."""
+    """feedparser's result for ``data`` (capped, defused); SourceError when it holds no entries
+    and is not a readable feed, or when feedparser itself fails on it. The repairs made, and
+    feedparser's complaint about a malformed feed that still had entries, are listed under
+    ``WARNINGS_KEY`` (read them with ``feed_warning``)."""
     check_size(data)
     if not data.lstrip(b"\xef\xbb\xbf").strip():
         raise SourceError("empty response")
-    parsed = feedparser.parse(io.BytesIO(strip_prolog(data)))
+    body, repairs = defuse(data)
+    try:
+        parsed = feedparser.parse(io.BytesIO(body))
+    except Exception as exc:  # feedparser raises on some malformed input instead of flagging it
+        raise SourceError(f"not a readable feed: the feed parser failed "
+                          f"({type(exc).__name__}: {one_line(str(exc))})") from None
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = parsed.get("bozo_exception") if parsed.bozo else None
-        what = f"not a readable feed: {reason}" if reason else "not an RSS or Atom feed"
+        what = f"not a readable feed: {one_line(str(reason))}" if reason else "not an RSS or Atom feed"
         raise SourceError(what)
+    if parsed.bozo and parsed.get("bozo_exception") is not None:
+        complaint = parsed["bozo_exception"]
+        repairs.append(f"malformed feed ({type(complaint).__name__}: {one_line(str(complaint))})")
+    parsed[WARNINGS_KEY] = repairs
     return parsed
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """``text`` on one line, cut to about ``limit`` characters."""
+    text = clean_text(text)
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
+def feed_warning(parsed: Any) -> str | None:
+    """The repairs ``parse_xml_feed`` made to get ``parsed``, as one line (None: none)."""
+    repairs = parsed.get(WARNINGS_KEY) or []
+    return "; ".join(repairs) or None
 
 
 def dedup_by_key(entries: Iterable[Entry]) -> tuple[Entry, ...]:
@@ -150,7 +236,7 @@ def parse(data: bytes, *, source: str) -> Parsed:
             skipped += 1
         else:
             entries.append(entry)
-    return Parsed(dedup_by_key(entries), skipped)
+    return Parsed(dedup_by_key(entries), skipped, feed_warning(parsed))
 
 
 def _first_text(item: Any, *names: str) -> str:
@@ -182,7 +268,7 @@ def _feedparser_entry(item: Any, *, source: str) -> Entry | None:
                               if isinstance(t, dict))
     # dict.get: feedparser's own get() maps a missing updated_parsed to published_parsed, warning.
     date = from_struct(dict.get(item, "published_parsed")) \
-        or from_struct(dict.get(item, "updated_parsed"))
+        or from_struct(dict.get(item, "updated_parsed")) or parse_rfc822(dict.get(item, "published"))
     thumbnail = None
     for media in item.get("media_thumbnail") or []:
         thumbnail = thumbnail or (safe_url(media.get("url")) if isinstance(media, dict) else None)
