@@ -24,6 +24,7 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from .model import Change, Entry, FieldSource, Links, Seed
@@ -45,6 +46,7 @@ VISIBLE_FIELDS = frozenset({"title", "summary", "authors", "categories", "paper_
 _PAPER_PRIORITY = {"arxiv": 3, "hf": 2, "feed": 1}
 _HF_PRIORITY = {"hf": 3, "arxiv": 2, "feed": 1}
 _SOURCE_PREFIX = "source:"
+_PRIORITY_FIELDS = (*PAPER_FIELDS, *HF_FIELDS)
 
 
 def source_family(origin: str) -> str:
@@ -78,15 +80,27 @@ def _empty(value: object) -> bool:
     return value is None or value == "" or value == ()
 
 
+_ENCODER = json.JSONEncoder(
+    default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
+    sort_keys=True, ensure_ascii=False)
+
+
 def _order_key(value: object) -> str:
     """A stable total order over field values of any type, for ties between equal ranks."""
-    return json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, datetime) else str(v),
-                      sort_keys=True, ensure_ascii=False)
+    return _ENCODER.encode(value)
+
+
+@lru_cache(maxsize=4096)
+def _typed_fingerprint(kind: str, value: object) -> str:
+    return hashlib.sha256(_order_key(value).encode()).hexdigest()[:16]
 
 
 def fingerprint(value: object) -> str:
     """A short stable fingerprint of a field value; also the last tie-break between values."""
-    return hashlib.sha256(_order_key(value).encode()).hexdigest()[:16]
+    try:
+        return _typed_fingerprint(type(value).__name__, value)
+    except TypeError:  # an unhashable value: computed every time
+        return hashlib.sha256(_order_key(value).encode()).hexdigest()[:16]
 
 
 def _legacy_provenance(entry: Entry) -> list[FieldSource]:
@@ -119,6 +133,39 @@ def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime
     Each field keeps its candidate values (``FieldSource``: best rank, earliest sighting); the
     value with the highest (priority, version, fingerprint) is the field's value. Candidates only
     ever improve, so merging is commutative and associative: ingest order does not matter."""
+    if old is None and seed is None:
+        return _first_delivery(new, at=stamp(), run=run)
+    return _merge(old, new, stamp=stamp, run=run, seed=seed)
+
+
+def _first_delivery(new: Entry, *, at: datetime, run: datetime | None) -> Entry:
+    """What ``_merge(None, new, ...)`` gives, without its bookkeeping: every non-empty field of
+    ``new`` becomes its only candidate, seen ``at``. (The most common merge by far: a batch of
+    papers the store has never seen.)"""
+    first_seen = min(new.first_seen, at) if new.first_seen else at
+    version = new.version or 0
+    provenance = []
+    for name in _PRIORITY_FIELDS:
+        value = _get(new, name)
+        if not _empty(value):
+            provenance.append(FieldSource(name, field_priority(name, new.origin), version, at,
+                                          fingerprint(value)))
+    if not _empty(new.version):
+        provenance.append(FieldSource("version", 0, int(new.version or 0), at,
+                                      fingerprint(new.version)))
+    provenance.append(FieldSource("guid", 0, 0, at))
+    sources = sorted(set(new.sources))
+    provenance.extend(FieldSource(_SOURCE_PREFIX + name, 0, 0, at) for name in sources)
+    history = (Change(at, run, new.source or new.origin or "?",
+                      f"added ({new.origin or 'unknown kind'})"),)
+    return replace(new, first_seen=first_seen, updated=max(first_seen, at), sources=tuple(sources),
+                   provenance=tuple(sorted(provenance, key=lambda p: (p.field, p.fingerprint))),
+                   history=history)
+
+
+def _merge(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime],
+           run: datetime | None, seed: Seed | None) -> Entry:
+    """``merge_entries`` in full: any stored entry, any delivery, any seed."""
     if old is None and seed is not None:
         at, first_seen = seed.updated, min(seed.first_seen, seed.updated)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 RECORD_FORMAT = 1
@@ -95,52 +96,61 @@ _DATETIME_FIELDS = {"paper_date", "first_seen", "updated"}
 _TUPLE_FIELDS = {"authors", "sources", "categories", "keywords", "topics"}
 
 
+@lru_cache(maxsize=4096)
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _datetime(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
+_LINK_FIELDS = tuple(f.name for f in fields(Links))
 
 
 def entry_to_record(entry: Entry) -> dict[str, Any]:
     """``entry`` as a JSON-ready dict (datetimes as ISO 8601 UTC strings)."""
     record: dict[str, Any] = {"format": RECORD_FORMAT}
-    for f in fields(entry):
-        value = getattr(entry, f.name)
-        if f.name == "links":
-            value = {k.name: getattr(value, k.name) for k in fields(Links)}
-        elif f.name in _DATETIME_FIELDS:
+    for name in _ENTRY_FIELDS:
+        value = getattr(entry, name)
+        if name == "links":
+            value = {k: getattr(value, k) for k in _LINK_FIELDS}
+        elif name in _DATETIME_FIELDS:
             value = _iso(value) if value is not None else None
-        elif f.name in _TUPLE_FIELDS:
+        elif name in _TUPLE_FIELDS:
             value = list(value)
-        elif f.name == "provenance":
+        elif name == "provenance":
             value = [{"field": p.field, "priority": p.priority, "version": p.version,
                       "seen": _iso(p.seen), "fingerprint": p.fingerprint} for p in value]
-        elif f.name == "history":
+        elif name == "history":
             value = [{"at": _iso(c.at), "run": _iso(c.run) if c.run else None, "source": c.source,
                       "what": c.what} for c in value]
-        record[f.name] = value
+        record[name] = value
     return record
 
 
 def entry_from_record(record: dict[str, Any]) -> Entry:
     """The entry ``entry_to_record`` wrote; unknown keys are ignored."""
-    known = {f.name for f in fields(Entry)}
+    known = _ENTRY_FIELDS
     values: dict[str, Any] = {}
     for name, value in record.items():
         if name not in known:
             continue
         if name == "links":
-            value = Links(**{k: v for k, v in (value or {}).items()
-                             if k in {f.name for f in fields(Links)}})
+            value = Links(**{k: v for k, v in (value or {}).items() if k in _LINK_FIELDS})
         elif name in _DATETIME_FIELDS:
-            value = datetime.fromisoformat(value) if value else None
+            value = _datetime(value) if value else None
         elif name in _TUPLE_FIELDS:
             value = tuple(value or ())
         elif name == "provenance":
             value = tuple(FieldSource(p["field"], int(p["priority"]), int(p["version"]),
-                                      datetime.fromisoformat(p["seen"]), str(p.get("fingerprint", "")))
+                                      _datetime(p["seen"]), str(p.get("fingerprint", "")))
                           for p in value or ())
         elif name == "history":
-            value = tuple(Change(datetime.fromisoformat(c["at"]),
-                                 datetime.fromisoformat(c["run"]) if c.get("run") else None,
+            value = tuple(Change(_datetime(c["at"]),
+                                 _datetime(c["run"]) if c.get("run") else None,
                                  str(c["source"]), str(c["what"])) for c in value or ())
         values[name] = value
     return Entry(**values)

@@ -25,6 +25,8 @@ def clean_text(value: object) -> str:
     """``value`` as one line of XML-safe text: illegal characters removed, whitespace folded."""
     if not isinstance(value, str):
         return ""
+    if value.isascii() and value.isprintable() and "  " not in value and value.strip() == value:
+        return value  # only characters 0x20-0x7e, no runs of spaces: already clean
     value = _XML_ILLEGAL.sub("", value)
     value = unicodedata.normalize("NFC", value)
     return _SPACE.sub(" ", value).strip()

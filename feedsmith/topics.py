@@ -298,7 +298,8 @@ class EntryText:
         with case-insensitive matching (a dotted capital I, a dotless i, a long s)."""
         return self.field(name).words
 
-    def _occurs_in(self, phrase: CompiledPhrase, field: _Field) -> bool:
+    def occurs_in(self, phrase: CompiledPhrase, field: _Field) -> bool:
+        """Whether ``phrase`` occurs in ``field``."""
         words = field.words
         if words is not None and phrase.needs is not None:
             if phrase.words is not None and len(phrase.words) == 1:
@@ -318,7 +319,7 @@ class EntryText:
 
     def occurs(self, phrase: CompiledPhrase, fields: tuple[str, ...]) -> bool:
         """Whether ``phrase`` occurs in its own field if it names one, else in ``fields``."""
-        return any(self._occurs_in(phrase, self.field(name)) for name in phrase.fields or fields)
+        return any(self.occurs_in(phrase, self.field(name)) for name in phrase.fields or fields)
 
     def find(self, phrase: CompiledPhrase, fields: tuple[str, ...]) -> Hit | None:
         """Where ``phrase`` first occurs (with the text it matched), as ``occurs`` decides."""
@@ -449,14 +450,16 @@ def matches(entry: Entry, compiled: CompiledTopic) -> bool:
 
 
 class TopicMatcher:
-    """Classifies entries into many topics at once: every phrase of every topic is indexed by its
-    first word, so an entry's words pick the few phrases worth searching, and each of those is
-    searched once per field however many topics use it. Verdicts equal ``matches``."""
+    """Classifies entries into many topics at once. Every phrase of every topic is indexed: a
+    one-word phrase by its spellings (an entry's words then find it by set intersection), a
+    longer one by its first word (searched only when that word occurs); each phrase is decided
+    once per entry however many topics use it. Verdicts equal ``matches``."""
 
     def __init__(self, compiled: tuple[CompiledTopic, ...]) -> None:
         self.compiled = compiled
         self._phrases: list[CompiledPhrase] = []
-        ids: dict[tuple[str, tuple[str, ...] | None], int] = {}
+        ids: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._single: dict[str, list[int]] = {}
         self._by_first_word: dict[str, list[int]] = {}
         self._always: list[int] = []
         self._topics: list[tuple[CompiledTopic, tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = []
@@ -467,30 +470,44 @@ class TopicMatcher:
                 for phrase in group:
                     key = (phrase.phrase, phrase.fields or topic.topic.fields)
                     if key not in ids:
-                        ids[key] = len(self._phrases)
+                        ids[key] = index = len(self._phrases)
                         self._phrases.append(replace(phrase, fields=key[1]))
-                        if phrase.needs is None:
-                            self._always.append(ids[key])
-                        else:
+                        if phrase.words is not None and len(phrase.words) == 1:
+                            for spelling in phrase.words[0]:
+                                self._single.setdefault(spelling, []).append(index)
+                        elif phrase.needs is not None:
                             for spelling in phrase.needs[0]:
-                                self._by_first_word.setdefault(spelling, []).append(ids[key])
+                                self._by_first_word.setdefault(spelling, []).append(index)
+                        else:
+                            self._always.append(index)
                     group_ids.append(ids[key])
                 groups.append(tuple(group_ids))
             self._topics.append((topic, groups[0], groups[1], groups[2]))
+        self._single_words = frozenset(self._single)
         self._first_words = frozenset(self._by_first_word)
+        self._fields = tuple(name for name in FIELDS
+                             if any(name in (p.fields or ()) for p in self._phrases))
 
     def _found(self, text: EntryText) -> set[int]:
         """The ids of the phrases that occur in ``text`` (each in its own fields)."""
-        candidates: set[int] = set(self._always)
-        for name in FIELDS:
-            words = text.words(name)
-            if words is None:  # no shortcut: every phrase is a candidate
-                candidates = set(range(len(self._phrases)))
-                break
-            for word in self._first_words.intersection(words):
-                candidates.update(self._by_first_word[word])
-        return {i for i in candidates
-                if text.occurs(self._phrases[i], self._phrases[i].fields or DEFAULT_FIELDS)}
+        phrases = self._phrases
+        found: set[int] = set()
+        for name in self._fields:
+            field = text.field(name)
+            words = field.words
+            if words is None:  # no word shortcut in this field: search every phrase
+                checks: Iterable[int] = range(len(phrases))
+            else:
+                for word in self._single_words.intersection(words):
+                    found.update(i for i in self._single[word] if name in (phrases[i].fields or ()))
+                checks = [i for word in self._first_words.intersection(words)
+                          for i in self._by_first_word[word]] + self._always
+            for i in checks:
+                phrase = phrases[i]
+                if (i not in found and name in (phrase.fields or ())
+                        and text.occurs_in(phrase, field)):
+                    found.add(i)
+        return found
 
     def classify(self, entry: Entry) -> tuple[str, ...]:
         """The slugs of every topic ``entry`` belongs to, in configuration order."""

@@ -191,3 +191,21 @@ def test_store_index_lists_keys_newest_first_without_reading_entries(tmp_path: P
         assert rows[0][0] == T0 + timedelta(days=2)
         assert store.prune(T0 + timedelta(days=1)) == 1 and store.count() == 2
         assert isinstance(store, Store) and store.check() == []
+
+
+def test_first_delivery_fast_path_equals_the_full_merge() -> None:
+    """A never-seen entry takes a shortcut through merge_entries; it must give exactly what the
+    full merge gives (on every snapshot paper, and on deliveries of every source kind)."""
+    from feedsmith.merge import _merge
+    from feedsmith.sources.hf import parse_daily_papers
+    from tests.conftest import SNAPSHOT
+
+    papers = list(parse_daily_papers(SNAPSHOT.read_bytes(), source="snap").entries)
+    kinds = ["hf-daily", "hf-trending", "arxiv-api", "arxiv-rss", "feed", ""]
+    for n, paper in enumerate(papers):
+        new = replace(paper, origin=kinds[n % len(kinds)], version=(n % 3) or None,
+                      sources=("b", "a") if n % 2 else ("a",),
+                      first_seen=T0 - timedelta(hours=1) if n % 5 == 0 else None)
+        fast = merge_entries(None, new, stamp=lambda: T0, run=T0)
+        full = _merge(None, new, stamp=lambda: T0, run=T0, seed=None)
+        assert fast == full
