@@ -223,8 +223,12 @@ class Fetcher:
         full = min(s.backoff_cap, s.backoff_base * 2.0 ** (attempt - 1))
         return full / 2 + self.jitter() * full / 2
 
-    def _gate(self, host: str) -> _HostGate:
+    def _gate(self, host: str, port: int | None) -> _HostGate:
+        """The gate of a host: one per configured host (covering its subdomains), else one per
+        host and port (two services on one machine are two hosts)."""
         name, limits = self.settings.limits_for(host)
+        if name == host.lower() and port is not None:
+            name = f"{name}:{port}"
         gate = self._gates.get(name)
         if gate is None:
             gate = self._gates[name] = _HostGate(limits, self.sleep, self.clock)
@@ -273,8 +277,8 @@ class Fetcher:
                            ) -> tuple[int, bytes, httpx.Headers]:
         assert self._client is not None, "use Fetcher as an async context manager"
         s = self.settings
-        host = urlsplit(url).hostname or ""
-        async with self._gate(host):
+        parts = urlsplit(url)
+        async with self._gate(parts.hostname or "", parts.port):
             try:
                 async with asyncio.timeout(s.deadline):
                     request = self._client.build_request(

@@ -140,7 +140,10 @@ def parse_xml_feed(data: bytes) -> Any:
         raise SourceError("empty response")
     body, repairs = defuse(data)
     try:
-        parsed = feedparser.parse(io.BytesIO(body))
+        # No sanitizing or URI resolving here: every text is reduced to plain text and every link
+        # checked for an absolute http(s) URL at normalization, so both would be paid twice.
+        parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False,
+                                  resolve_relative_uris=False)
     except Exception as exc:  # feedparser raises on some malformed input instead of flagging it
         raise SourceError(f"not a readable feed: the feed parser failed "
                           f"({type(exc).__name__}: {one_line(str(exc))})") from None
