@@ -132,3 +132,18 @@ def test_demo_runs_without_a_repository_checkout(tmp_path: Path, monkeypatch) ->
     assert config.site.cache == tmp_path / ".cache" / "feedsmith"
     report = build(config, now=T0)
     assert report.new == 72 and (tmp_path / "site" / "all.atom").is_file()
+
+
+def test_unchanged_local_source_is_not_parsed_again(tmp_path: Path) -> None:
+    """A local file whose bytes did not change since the last run is the local 304: not parsed,
+    nothing re-ingested; a changed file is read again."""
+    data = json.loads(SNAPSHOT.read_bytes())
+    (tmp_path / "papers.json").write_text(json.dumps(data[:10]))
+    config = load_config(write_config(tmp_path, [("papers", "hf-daily", "papers.json")]))
+    first = build(config, now=T0)
+    assert first.sources[0].entries == 10 and not first.sources[0].not_modified
+    again = build(config, now=T0)
+    assert again.sources[0].not_modified and again.sources[0].entries == 0 and again.new == 0
+    (tmp_path / "papers.json").write_text(json.dumps(data[:12]))
+    changed = build(config, now=T0)
+    assert changed.sources[0].entries == 12 and changed.new == 2
