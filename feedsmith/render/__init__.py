@@ -55,13 +55,15 @@ def site_files(site: SiteView) -> dict[str, bytes]:
     """Every file of the site by name: Atom, RSS and JSON Feed per feed, HTML pages, the index,
     the OPML list and the stylesheet the Atom and RSS files point to."""
     from . import feeds, html, jsonfeed, opml
+    from .content import EntryHTML
 
+    html_of = EntryHTML()
     files: dict[str, bytes] = {}
     for view in site.feeds:
-        files[view.file("atom")] = feeds.atom(view, site)
-        files[view.file("rss")] = feeds.rss(view, site)
-        files[view.file("json")] = jsonfeed.json_feed(view, site)
-    files.update(html.pages(site))
+        files[view.file("atom")] = feeds.atom(view, site, html_of)
+        files[view.file("rss")] = feeds.rss(view, site, html_of)
+        files[view.file("json")] = jsonfeed.json_feed(view, site, html_of)
+    files.update(html.pages(site, html_of))
     files[OPML] = opml.opml(site)
     files[FEED_CSS] = feeds.feed_css()
     return files

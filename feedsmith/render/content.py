@@ -17,6 +17,7 @@ def environment() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates ship with the package: no stat() per get_template
         trim_blocks=True,
         lstrip_blocks=True,
     )
@@ -25,3 +26,17 @@ def environment() -> jinja2.Environment:
 def entry_html(entry: Entry) -> str:
     """The abstract, authors, links and categories of ``entry`` as an HTML fragment."""
     return environment().get_template("entry.html").render(entry=entry).strip()
+
+
+class EntryHTML:
+    """``entry_html`` computed once per entry during one site render: an entry sits in ``all``,
+    in several topic feeds and in three formats."""
+
+    def __init__(self) -> None:
+        self._done: dict[int, tuple[Entry, str]] = {}
+
+    def __call__(self, entry: Entry) -> str:
+        found = self._done.get(id(entry))
+        if found is None or found[0] is not entry:
+            found = self._done[id(entry)] = (entry, entry_html(entry))
+        return found[1]

@@ -10,7 +10,6 @@ shows it as readable text.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from html import escape
 from importlib import resources
 
@@ -18,10 +17,11 @@ from feedgen.feed import FeedGenerator
 
 from ..model import Entry
 from . import FEED_CSS, GENERATOR, GENERATOR_URI, FeedView, SiteView
-from .content import entry_html
+from .content import EntryHTML
 
 
-def _generator(view: FeedView, site: SiteView, *, self_extension: str) -> FeedGenerator:
+def _generator(view: FeedView, site: SiteView, *, self_extension: str,
+               html_of: EntryHTML) -> FeedGenerator:
     fg = FeedGenerator()
     fg.load_extension("media", atom=True, rss=True)
     fg.id(view.url("atom"))
@@ -36,18 +36,11 @@ def _generator(view: FeedView, site: SiteView, *, self_extension: str) -> FeedGe
     fg.updated(view.updated)
     fg.lastBuildDate(view.updated)
     for entry in view.entries:
-        _add_entry(fg, entry, rss=self_extension == "rss")
+        _add_entry(fg, entry, html_of, rss=self_extension == "rss")
     return fg
 
 
-@lru_cache(maxsize=8192)
-def _content(entry: Entry) -> str:
-    """``entry_html`` once per entry per process: an entry sits in ``all``, in several topic feeds
-    and in both formats, and the template render is the dearest part of adding it."""
-    return entry_html(entry)
-
-
-def _add_entry(fg: FeedGenerator, entry: Entry, *, rss: bool = False) -> None:
+def _add_entry(fg: FeedGenerator, entry: Entry, html_of: EntryHTML, *, rss: bool = False) -> None:
     fe = fg.add_entry(order="append")
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=entry.guid.startswith(("http://", "https://")))
@@ -64,7 +57,7 @@ def _add_entry(fg: FeedGenerator, entry: Entry, *, rss: bool = False) -> None:
     # "<script>" a summary mentions as text. Atom <summary> is type="text".
     summary = entry.summary or entry.title
     fe.summary(escape(summary, quote=False) if rss else summary)
-    fe.content(_content(entry), type="html")
+    fe.content(html_of(entry), type="html")
     if entry.thumbnail:
         fe.media.thumbnail(url=entry.thumbnail, group=None)
 
@@ -85,11 +78,13 @@ def feed_css() -> bytes:
     return (resources.files("feedsmith") / "templates" / FEED_CSS).read_bytes()
 
 
-def atom(view: FeedView, site: SiteView) -> bytes:
+def atom(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an Atom 1.0 document."""
-    return with_stylesheet(bytes(_generator(view, site, self_extension="atom").atom_str(pretty=True)))
+    fg = _generator(view, site, self_extension="atom", html_of=html_of or EntryHTML())
+    return with_stylesheet(bytes(fg.atom_str(pretty=True)))
 
 
-def rss(view: FeedView, site: SiteView) -> bytes:
+def rss(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an RSS 2.0 document."""
-    return with_stylesheet(bytes(_generator(view, site, self_extension="rss").rss_str(pretty=True)))
+    fg = _generator(view, site, self_extension="rss", html_of=html_of or EntryHTML())
+    return with_stylesheet(bytes(fg.rss_str(pretty=True)))

@@ -6,17 +6,32 @@ Source text is escaped by jinja2's autoescaping; nothing here builds markup by h
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from ..model import Entry
 from . import SiteView
-from .content import environment
+from .content import EntryHTML, environment
 
 NEWEST_ON_INDEX = 10
 
 
-def pages(site: SiteView) -> dict[str, bytes]:
-    """``index.html`` and each feed's page, by file name."""
+def pages(site: SiteView, html_of: EntryHTML | None = None) -> dict[str, bytes]:
+    """``index.html`` and each feed's page, by file name. Each entry's ``<article>`` is rendered
+    once and reused on every topic page that lists it."""
     env = environment()
+    html_of = html_of or EntryHTML()
+    article_page = env.get_template("article.html")
+    articles: dict[int, tuple[Entry, Markup]] = {}
+
+    def article(entry: Entry) -> Markup:
+        found = articles.get(id(entry))
+        if found is None or found[0] is not entry:
+            text = article_page.render(entry=entry, content=Markup(html_of(entry)))
+            found = articles[id(entry)] = (entry, Markup(text))
+        return found[1]
+
     files = {"index.html": env.get_template("index.html").render(site=site, newest=NEWEST_ON_INDEX).encode()}
     topic_page = env.get_template("topic.html")
     for view in site.feeds:
-        files[view.file("html")] = topic_page.render(site=site, view=view).encode()
+        files[view.file("html")] = topic_page.render(site=site, view=view, article=article).encode()
     return files

@@ -1,6 +1,6 @@
 """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): a ``FeedView`` in, deterministic bytes out.
 
-Keys come in a fixed order, indentation is fixed, absent optional values are left out (never
+Keys come in a fixed order, the layout is compact, absent optional values are left out (never
 ``null``). Ids, dates and entry order are the same as in the Atom and RSS files of the same feed;
 like them, no churning number (upvotes, rank) goes in.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from ..model import Entry
 from . import FeedView, SiteView
-from .content import entry_html
+from .content import EntryHTML
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -23,7 +23,7 @@ def rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _item(entry: Entry) -> dict[str, Any]:
+def _item(entry: Entry, html_of: EntryHTML) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.guid,
     }
@@ -31,7 +31,7 @@ def _item(entry: Entry) -> dict[str, Any]:
         item["url"] = entry.links.url
     item.update({
         "title": entry.title or "(untitled)",
-        "content_html": entry_html(entry),
+        "content_html": html_of(entry),
         "summary": entry.summary or entry.title,
     })
     if entry.thumbnail:
@@ -47,8 +47,9 @@ def _item(entry: Entry) -> dict[str, Any]:
     return item
 
 
-def feed_document(view: FeedView, site: SiteView) -> dict[str, Any]:
+def feed_document(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> dict[str, Any]:
     """``view`` as a JSON Feed 1.1 object."""
+    html_of = html_of or EntryHTML()
     return {
         "version": JSON_FEED_VERSION,
         "title": view.title,
@@ -57,10 +58,12 @@ def feed_document(view: FeedView, site: SiteView) -> dict[str, Any]:
         "description": view.description or view.title,
         "authors": [{"name": site.author}],
         "language": "en",
-        "items": [_item(entry) for entry in view.entries],
+        "items": [_item(entry, html_of) for entry in view.entries],
     }
 
 
-def json_feed(view: FeedView, site: SiteView) -> bytes:
-    """``view`` as JSON Feed 1.1 bytes: two-space indentation, UTF-8, a final newline."""
-    return (json.dumps(feed_document(view, site), indent=2, ensure_ascii=False) + "\n").encode()
+def json_feed(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
+    """``view`` as JSON Feed 1.1 bytes: compact (one line; the C encoder, several times faster
+    than indenting), UTF-8, a final newline."""
+    document = feed_document(view, site, html_of)
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
