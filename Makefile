@@ -26,7 +26,7 @@ system-deps:
 	if [ $$missing = 1 ]; then \
 		echo "installing newsboat and chromium (apt-get)"; \
 		$(SUDO) apt-get update -q && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends newsboat chromium; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q newsboat chromium; \
 	fi
 
 test: $(STAMP) system-deps

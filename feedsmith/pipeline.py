@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +165,7 @@ async def fetch_source(fetcher: Fetcher, store: Store, source: SourceConfig, tod
     out = SourceFetch()
     try:
         if not is_remote(source):
-            read_local_if_changed(store, source, out)
-            return out
+            return out  # read when its turn to be parsed comes (see ``crawl``): bounded memory
         for step in plan_for(source, today=today):
             if step.paged:
                 for page in range(MAX_PAGES):
@@ -233,6 +233,11 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
     for source, got in zip(config.sources, fetched, strict=True):
         result = SourceResult(source.name, source.kind, requests=got.requests, elapsed=got.elapsed)
         report.sources.append(result)
+        if got.error is None and not is_remote(source):
+            try:
+                read_local_if_changed(store, source, got)
+            except SourceError as exc:
+                got.error = str(exc)
         if got.error is not None:
             result.error = got.error
             continue
@@ -257,6 +262,7 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
             continue
         finally:
             result.elapsed += time.monotonic() - started
+            got.bodies = []  # parsed: let the bytes go before the next source
         entries = [replace(e, origin=source.kind) for e in entries]
         result.entries = len(entries)
         if source.kind == "arxiv-rss" and not source.replace_creates:
@@ -395,10 +401,23 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
 _BUILD_META = "last-build"
 
 
-def build_fingerprint(config: Config, store: Store) -> str:
-    """What the site was built from: configuration, code version and store generation."""
+@cache
+def code_fingerprint() -> str:
+    """This feedsmith's code and templates (names, sizes, mtimes): an edited template or module
+    makes the next build render again even without a version bump."""
     from . import __version__
-    what = repr((config.site, config.topics, __version__, store.generation))
+    root = Path(__file__).resolve().parent
+    parts = [__version__]
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".html", ".css") and path.is_file():
+            stat = path.stat()
+            parts.append(f"{path.relative_to(root)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def build_fingerprint(config: Config, store: Store) -> str:
+    """What the site was built from: configuration, code and store generation."""
+    what = repr((config.site, config.topics, code_fingerprint(), store.generation))
     return hashlib.sha256(what.encode()).hexdigest()
 
 
