@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 def httpserver_listen_address() -> tuple[str, int]:
     """pytest-httpserver listens on 127.0.0.1 (not "localhost", which may resolve to ::1 first)."""
     return ("127.0.0.1", 0)
+
+
+class Waits:
+    """An injected sleep: records every wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        await asyncio.sleep(0)

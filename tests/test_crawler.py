@@ -25,7 +25,7 @@ from feedsmith.config import load_config
 from feedsmith.http import CrawlSettings, Fetcher, HostLimits
 from feedsmith.pipeline import build, crawl_sources
 from feedsmith.store import open_store
-from tests.conftest import FIXTURES, TOPICS
+from tests.conftest import FIXTURES, TOPICS, Waits
 
 HF_FIXTURE = (FIXTURES / "hf_daily_papers_3items.json").read_bytes()
 HF_IDS = [item["paper"]["id"] for item in json.loads(HF_FIXTURE)]
@@ -40,17 +40,6 @@ retries = 2
 backoff_base = 0.5
 backoff_cap = 60
 """
-
-
-class Waits:
-    """An injected sleep: records every wait and returns at once."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
-        await asyncio.sleep(0)
 
 
 def write_crawl_config(folder: Path, sources: list[dict[str, Any]], *, crawl: str = FAST_CRAWL) -> Path:

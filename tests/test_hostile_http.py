@@ -13,7 +13,6 @@ Waits are observed through an injected sleep (in-process builds) or bounded by t
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -35,7 +34,7 @@ from feedsmith.config import load_config, source_name_for, with_added_sources
 from feedsmith.pipeline import BuildReport, build
 from feedsmith.store import open_store
 from tests import hostile
-from tests.conftest import SNAPSHOT, TOPICS
+from tests.conftest import SNAPSHOT, TOPICS, Waits
 from tests.test_hostile_sources import FORBIDDEN, assert_html_is_inert, site_ids
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
@@ -53,17 +52,6 @@ backoff_base = 0
 backoff_cap = {BACKOFF_CAP}
 """
 SECRET = b"SECRET-CONTENT-THAT-MUST-NEVER-BE-FETCHED"
-
-
-class Waits:
-    """An injected sleep: records every wait and returns at once."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
-        await asyncio.sleep(0)
 
 
 def write_config(folder: Path, sources: list[tuple[str, str, str]], *, crawl: str = TEST_CRAWL) -> Path:
