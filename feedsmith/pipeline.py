@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from functools import cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -323,15 +325,19 @@ def _newest_keys(store: Store, limits: dict[str, int]) -> tuple[dict[str, list[s
     """For each feed slug in ``limits``: the keys of its newest entries (at most its limit),
     newest first with ties by key, and how many entries it has in all. Read from the store's
     index in one pass, without decoding any entry."""
+    index = store.index_rows()
+    counts = Counter(chain.from_iterable(topics for _, topics in index.values()))
+    totals = {slug: len(index) if slug == ALL else counts.get(slug, 0) for slug in limits}
     newest: dict[str, list[str]] = {slug: [] for slug in limits}
-    totals = dict.fromkeys(limits, 0)
-    rows = store.index_rows()
-    for key in sorted(rows, key=lambda k: (-rows[k][0], k)):
-        for slug in (ALL, *rows[key][1]):
-            if slug in totals:
-                totals[slug] += 1
-                if len(newest[slug]) < limits[slug]:
-                    newest[slug].append(key)
+    open_slugs = {slug for slug in limits if limits[slug] > 0 and totals[slug] > 0}
+    for _, key, topics in sorted((-seconds, key, topics) for key, (seconds, topics) in index.items()):
+        for slug in (ALL, *topics):
+            if slug in open_slugs:
+                newest[slug].append(key)
+                if len(newest[slug]) >= min(limits[slug], totals[slug]):
+                    open_slugs.discard(slug)
+        if not open_slugs:
+            break
     return newest, totals
 
 
