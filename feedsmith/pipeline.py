@@ -104,6 +104,9 @@ def reclassify_if_rules_changed(store: Store, compiled: tuple[CompiledTopic, ...
     fingerprint = rules_fingerprint(compiled)
     if store.meta("rules") == fingerprint:
         return False
+    if store.count() == 0:  # a new store: nothing to re-classify
+        store.set_meta("rules", fingerprint)
+        return False
     apply = classifier(compiled)
     changed = []
     for entry in store.entries():
