@@ -257,22 +257,27 @@ def searchable_text(entry: Entry) -> str:
 
 
 class _Field:
-    """One searchable field: its text, lowercased, whether it is ASCII, and its set of words."""
+    """One searchable field: its text, lowercased, whether it is ASCII, its set of words and its
+    set of adjacent word pairs (a phrase of several words can only occur where its first two
+    words stand side by side)."""
 
-    __slots__ = ("text", "lowered", "ascii", "words")
+    __slots__ = ("text", "lowered", "ascii", "words", "pairs")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = text.lower()
         self.ascii = text.isascii()
-        self.words: frozenset[str] | None
+        self.words: frozenset[str] | None = None
+        self.pairs: frozenset[tuple[str, str]] | None = None
         if self.ascii:
-            self.words = frozenset(self.lowered.encode("ascii").translate(_ASCII_WORD_BYTES)
-                                   .decode("ascii").split())
+            tokens = (self.lowered.encode("ascii").translate(_ASCII_WORD_BYTES)
+                      .decode("ascii").split())
         elif any(c in text for c in _FOLD_SURPRISES):
-            self.words = None
+            return
         else:
-            self.words = frozenset(_TOKEN.findall(self.lowered))
+            tokens = _TOKEN.findall(self.lowered)
+        self.words = frozenset(tokens)
+        self.pairs = frozenset(zip(tokens, tokens[1:], strict=False))
 
 
 class EntryText:
@@ -460,9 +465,10 @@ class TopicMatcher:
         self._phrases: list[CompiledPhrase] = []
         ids: dict[tuple[str, tuple[str, ...]], int] = {}
         self._single: dict[str, list[int]] = {}
+        self._by_pair: dict[tuple[str, str], list[int]] = {}
         self._by_first_word: dict[str, list[int]] = {}
         self._always: list[int] = []
-        self._topics: list[tuple[CompiledTopic, tuple[int, ...], tuple[int, ...], tuple[int, ...]]] = []
+        self._topics: list[tuple[CompiledTopic, frozenset[int], frozenset[int], frozenset[int]]] = []
         for topic in compiled:
             groups = []
             for group in (topic.all, topic.any, topic.none):
@@ -475,6 +481,10 @@ class TopicMatcher:
                         if phrase.words is not None and len(phrase.words) == 1:
                             for spelling in phrase.words[0]:
                                 self._single.setdefault(spelling, []).append(index)
+                        elif phrase.words is not None:
+                            for first in phrase.words[0]:
+                                for second in phrase.words[1]:
+                                    self._by_pair.setdefault((first, second), []).append(index)
                         elif phrase.needs is not None:
                             for spelling in phrase.needs[0]:
                                 self._by_first_word.setdefault(spelling, []).append(index)
@@ -482,8 +492,10 @@ class TopicMatcher:
                             self._always.append(index)
                     group_ids.append(ids[key])
                 groups.append(tuple(group_ids))
-            self._topics.append((topic, groups[0], groups[1], groups[2]))
+            self._topics.append((topic, frozenset(groups[0]), frozenset(groups[1]),
+                                 frozenset(groups[2])))
         self._single_words = frozenset(self._single)
+        self._pairs = frozenset(self._by_pair)
         self._first_words = frozenset(self._by_first_word)
         self._fields = tuple(name for name in FIELDS
                              if any(name in (p.fields or ()) for p in self._phrases))
@@ -494,14 +506,16 @@ class TopicMatcher:
         found: set[int] = set()
         for name in self._fields:
             field = text.field(name)
-            words = field.words
-            if words is None:  # no word shortcut in this field: search every phrase
+            words, pairs = field.words, field.pairs
+            if words is None or pairs is None:  # no word shortcut here: search every phrase
                 checks: Iterable[int] = range(len(phrases))
             else:
                 for word in self._single_words.intersection(words):
                     found.update(i for i in self._single[word] if name in (phrases[i].fields or ()))
-                checks = [i for word in self._first_words.intersection(words)
-                          for i in self._by_first_word[word]] + self._always
+                checks = [i for pair in self._pairs.intersection(pairs) for i in self._by_pair[pair]]
+                checks += [i for word in self._first_words.intersection(words)
+                           for i in self._by_first_word[word]]
+                checks += self._always
             for i in checks:
                 phrase = phrases[i]
                 if (i not in found and name in (phrase.fields or ())
@@ -512,9 +526,12 @@ class TopicMatcher:
     def classify(self, entry: Entry) -> tuple[str, ...]:
         """The slugs of every topic ``entry`` belongs to, in configuration order."""
         text = EntryText(entry)
-        found: set[int] | None = None
+        found = self._found(text)
         slugs = []
         for compiled, all_ids, any_ids, none_ids in self._topics:
+            if (any_ids and found.isdisjoint(any_ids)) or not found.isdisjoint(none_ids) \
+                    or (all_ids and not found.issuperset(all_ids)):
+                continue
             topic = compiled.topic
             if topic.sources and not any(s in topic.sources for s in entry.sources):
                 continue
@@ -525,13 +542,7 @@ class TopicMatcher:
             if topic.min_upvotes is not None and (entry.upvotes is None
                                                   or entry.upvotes < topic.min_upvotes):
                 continue
-            if found is None:
-                found = self._found(text)
-            if not all(i in found for i in all_ids) or (any_ids and found.isdisjoint(any_ids)):
-                continue
             if compiled.regex is not None and text.search(compiled.regex, topic.fields, "") is None:
-                continue
-            if not found.isdisjoint(none_ids):
                 continue
             slugs.append(topic.slug)
         return tuple(slugs)
