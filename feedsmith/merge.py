@@ -27,7 +27,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from .model import Change, Entry, FieldSource, Links, Seed
+from .model import Change, Entry, FieldSource, Links, Seed, evolve
 
 ARXIV_KINDS = frozenset({"arxiv-api", "arxiv-rss"})
 HF_KINDS = frozenset({"hf-daily", "hf-trending"})
@@ -158,9 +158,9 @@ def _first_delivery(new: Entry, *, at: datetime, run: datetime | None) -> Entry:
     provenance.extend(FieldSource(_SOURCE_PREFIX + name, 0, 0, at) for name in sources)
     history = (Change(at, run, new.source or new.origin or "?",
                       f"added ({new.origin or 'unknown kind'})"),)
-    return replace(new, first_seen=first_seen, updated=max(first_seen, at), sources=tuple(sources),
-                   provenance=tuple(sorted(provenance, key=lambda p: (p.field, p.fingerprint))),
-                   history=history)
+    return evolve(new, first_seen=first_seen, updated=max(first_seen, at), sources=tuple(sources),
+                  provenance=tuple(sorted(provenance, key=lambda p: (p.field, p.fingerprint))),
+                  history=history)
 
 
 def _merge(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime],

@@ -14,7 +14,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from itertools import chain
@@ -24,7 +24,7 @@ from typing import Any
 from .config import Config, SourceConfig
 from .errors import SourceError
 from .http import Fetcher, Sleep
-from .model import Entry
+from .model import Entry, evolve
 from .plans import MAX_PAGES, page_has_items, page_url, plan_for
 from .render import FeedView, SiteView, site_files
 from .render.site import WriteReport, write_site
@@ -95,7 +95,7 @@ def classifier(compiled: tuple[CompiledTopic, ...]) -> Callable[[Entry], Entry]:
     """A function giving an entry its topics under the ``compiled`` rules."""
     def apply(entry: Entry) -> Entry:
         topics = classify(entry, compiled)
-        return entry if topics == entry.topics else replace(entry, topics=topics)
+        return entry if topics == entry.topics else evolve(entry, topics=topics)
     return apply
 
 
@@ -268,7 +268,7 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
         finally:
             result.elapsed += time.monotonic() - started
             got.bodies = []  # parsed: let the bytes go before the next source
-        entries = [replace(e, origin=source.kind) for e in entries]
+        entries = [evolve(e, origin=source.kind) for e in entries]
         result.entries = len(entries)
         if source.kind == "arxiv-rss" and not source.replace_creates:
             entries, result.dropped = drop_unknown_replacements(entries, store)

@@ -209,3 +209,19 @@ def test_first_delivery_fast_path_equals_the_full_merge() -> None:
         fast = merge_entries(None, new, stamp=lambda: T0, run=T0)
         full = _merge(None, new, stamp=lambda: T0, run=T0, seed=None)
         assert fast == full
+
+
+def test_evolve_is_dataclasses_replace() -> None:
+    """The fast copy used in the hot paths gives what dataclasses.replace gives."""
+    import pytest
+
+    from feedsmith.model import evolve
+    from feedsmith.sources.hf import parse_daily_papers
+    from tests.conftest import SNAPSHOT
+
+    paper = parse_daily_papers(SNAPSHOT.read_bytes(), source="snap").entries[0]
+    assert evolve(paper, topics=("a",), origin="hf-daily") == replace(paper, topics=("a",),
+                                                                      origin="hf-daily")
+    assert evolve(paper, topics=("a",)) is not paper and paper.topics == ()
+    with pytest.raises(TypeError):
+        evolve(paper, topicz=("a",))
