@@ -85,8 +85,16 @@ _ENCODER = json.JSONEncoder(
     sort_keys=True, ensure_ascii=False)
 
 
+_encode_str = json.encoder.encode_basestring  # what the encoder above writes for a str
+
+
 def _order_key(value: object) -> str:
-    """A stable total order over field values of any type, for ties between equal ranks."""
+    """A stable total order over field values of any type, for ties between equal ranks: their
+    JSON (strings and tuples of strings, the common values, encoded directly, byte for byte)."""
+    if type(value) is str:
+        return _encode_str(value)
+    if type(value) is tuple and all(type(item) is str for item in value):
+        return "[" + ", ".join(map(_encode_str, value)) + "]"
     return _ENCODER.encode(value)
 
 

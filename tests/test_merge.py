@@ -225,3 +225,13 @@ def test_evolve_is_dataclasses_replace() -> None:
     assert evolve(paper, topics=("a",)) is not paper and paper.topics == ()
     with pytest.raises(TypeError):
         evolve(paper, topicz=("a",))
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.text(), st.tuples(), st.lists(st.text(), max_size=4).map(tuple)))
+def test_fast_order_key_is_the_json_encoding(value: object) -> None:
+    """Fingerprints are stored: the shortcut for strings and tuples of strings must write exactly
+    what the general JSON encoder writes."""
+    from feedsmith.merge import _ENCODER, _order_key
+
+    assert _order_key(value) == _ENCODER.encode(value)
