@@ -39,6 +39,7 @@ _GENERATION = _META + "generation"  # bumped by every write of entries
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 DEFAULT_LOCK_TIMEOUT = 60.0
 INDEX = "index"
+INDEX_GENERATION = "index-generation"
 SEEDS = "seeds"
 EXPORT_HEADER = "feedsmith-store"
 
@@ -357,8 +358,14 @@ class Store:
         (written once per run, not per write: a run that dies first leaves a stale tag, and the
         next open rebuilds the index)."""
         if self._index_dirty and self._index_rows is not None:
-            record = {"generation": self.generation, "rows": self._index_rows}
-            self._guard(lambda: self._cache.set(_META + INDEX, record))
+            generation = self.generation
+            record = {"generation": generation, "rows": self._index_rows}
+
+            def write() -> None:
+                with self._cache.transact():
+                    self._cache.set(_META + INDEX, record)
+                    self._cache.set(_META + INDEX_GENERATION, generation)
+            self._guard(write)
             self._index_dirty = False
 
     def index_rows(self) -> dict[str, tuple[float, tuple[str, ...]]]:
@@ -374,10 +381,11 @@ class Store:
         return self._index_rows
 
     def index_is_current(self) -> bool:
-        """Whether the saved index describes the entries as they are (same generation)."""
-        record = self.meta(INDEX)
-        return (isinstance(record, dict) and isinstance(record.get("rows"), dict)
-                and record.get("generation") == self.generation)
+        """Whether the saved index describes the entries as they are (same generation); read
+        from a small tag, so that a run that needs no index never loads it."""
+        tag = self.meta(INDEX_GENERATION)
+        return (tag is not None and tag == self.generation
+                and bool(self._guard(lambda: (_META + INDEX) in self._cache)))
 
     def _read(self, cache_key: str) -> Any:
         return self._guard(lambda: self._cache.get(cache_key))
