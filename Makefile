@@ -33,7 +33,7 @@ test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check feedsmith tests
+	$(BIN)/ruff check feedsmith tests bench
 	$(BIN)/mypy
 
 BENCH_STAMP := $(VENV)/.bench-stamp

@@ -109,7 +109,8 @@ class Generator:
         rng = self.rng
         parts = rng.sample(self.sentences, rng.randint(5, 10))
         for _ in range(rng.randint(1, 3)):
-            parts.insert(rng.randrange(len(parts) + 1), f"We study {rng.choice(self.phrases)} in this setting.")
+            position = rng.randrange(len(parts) + 1)
+            parts.insert(position, f"We study {rng.choice(self.phrases)} in this setting.")
         return " ".join(parts)
 
     def authors(self) -> list[str]:
