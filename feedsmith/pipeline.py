@@ -15,7 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from itertools import chain
 from pathlib import Path
@@ -31,7 +31,7 @@ from .render.site import WriteReport, write_site
 from .seed import read_seeds
 from .sources import Parsed, parser_for
 from .store import RunClock, Store, open_store
-from .topics import ALL, CompiledTopic, Topic, classify, compile_topic
+from .topics import ALL, CompiledTopic, Topic, TopicMatcher, compile_topic
 from .topics import rules_fingerprint as topics_fingerprint
 
 MAX_LOCAL_BYTES = 50 * 1024 * 1024
@@ -93,8 +93,10 @@ def rules_fingerprint(compiled: tuple[CompiledTopic, ...]) -> str:
 
 def classifier(compiled: tuple[CompiledTopic, ...]) -> Callable[[Entry], Entry]:
     """A function giving an entry its topics under the ``compiled`` rules."""
+    matcher = TopicMatcher(compiled)
+
     def apply(entry: Entry) -> Entry:
-        topics = classify(entry, compiled)
+        topics = matcher.classify(entry)
         return entry if topics == entry.topics else evolve(entry, topics=topics)
     return apply
 
@@ -228,11 +230,13 @@ def drop_unknown_replacements(entries: Iterable[Entry], store: Store) -> tuple[l
 
 
 def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
-          sleep: Sleep | None = None, progress: Progress | None = None) -> None:
+          compiled: tuple[CompiledTopic, ...], sleep: Sleep | None = None,
+          progress: Progress | None = None) -> None:
     """Fetch every configured source concurrently, then parse and merge them into ``store`` in
-    configuration order (so first-seen stamps are deterministic). A failed source is reported
-    and changes nothing; one that did not change since the last run is not parsed."""
-    apply = classifier(tuple(compile_topic(t) for t in config.topics))
+    configuration order (so first-seen stamps are deterministic), classified by ``compiled``.
+    A failed source is reported and changes nothing; one that did not change since the last run
+    is not parsed."""
+    apply = classifier(compiled)
     fetched = asyncio.run(fetch_all(config, store, today=clock.start.astimezone(UTC).date(),
                                     sleep=sleep, progress=progress))
     for source, got in zip(config.sources, fetched, strict=True):
@@ -297,16 +301,23 @@ def fetch(source: SourceConfig) -> bytes:
     return read_local(source.url.removeprefix("file://"))
 
 
+def feed_bounds(config: Config, topic: Topic | None) -> tuple[timedelta, int, int]:
+    """A feed's window, ``min_entries`` and ``max_entries``: the topic's own where it sets them,
+    else the [site] ones (``topic`` None: the ``all`` feed)."""
+    site = config.site
+    window = topic.window if topic and topic.window is not None else site.window
+    low = topic.min_entries if topic and topic.min_entries is not None else site.min_entries
+    high = topic.max_entries if topic and topic.max_entries is not None else site.max_entries
+    return window, low, high
+
+
 def select_window(entries: list[Entry], config: Config, now: datetime, *,
                   topic: Topic | None = None) -> list[Entry]:
     """The entries a feed holds: all first seen within the window, at least ``min_entries``
     and at most ``max_entries`` of them; ``entries`` must be newest first. A ``topic``'s own
     window and bounds replace the [site] ones; its ``sort`` then orders the chosen entries
     (it never changes which entries are chosen)."""
-    site = config.site
-    window = topic.window if topic and topic.window is not None else site.window
-    low = topic.min_entries if topic and topic.min_entries is not None else site.min_entries
-    high = topic.max_entries if topic and topic.max_entries is not None else site.max_entries
+    window, low, high = feed_bounds(config, topic)
     cutoff = now - window
     inside = sum(1 for e in entries if e.first_seen and e.first_seen >= cutoff)
     count = min(max(inside, low), high)
@@ -352,8 +363,7 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
         (ALL, f"{site.title}: all papers", site.description, None)
     ]
     feeds += [(t.slug, f"{site.title}: {t.title}", t.description, t) for t in config.topics]
-    limits = {slug: (rule.max_entries if rule and rule.max_entries is not None else site.max_entries)
-              for slug, _, _, rule in feeds}
+    limits = {slug: feed_bounds(config, rule)[2] for slug, _, _, rule in feeds}
     newest, totals = _newest_keys(store, limits)
     wanted = sorted({key for keys in newest.values() for key in keys})
     decoded = {entry.key: entry for entry in store.get_many(wanted)}
@@ -367,15 +377,21 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
     return SiteView(site.title, site.description, site.author, base, tuple(views))
 
 
+def update_store(config: Config, store: Store, now: datetime, report: BuildReport, *,
+                 sleep: Sleep | None = None, progress: Progress | None = None) -> None:
+    """The store part of a run: re-classify if the rules changed, then crawl every source."""
+    compiled = tuple(compile_topic(t) for t in config.topics)
+    report.reclassified = reclassify_if_rules_changed(store, compiled)
+    crawl(config, store, RunClock(now), report, compiled=compiled, sleep=sleep, progress=progress)
+
+
 def crawl_sources(config: Config, *, now: datetime | None = None, lock_timeout: float = 60.0,
                   sleep: Sleep | None = None, progress: Progress | None = None) -> BuildReport:
     """Crawl every source into the store without rendering anything."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport()
-    compiled = tuple(compile_topic(t) for t in config.topics)
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
-        report.reclassified = reclassify_if_rules_changed(store, compiled)
-        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+        update_store(config, store, now, report, sleep=sleep, progress=progress)
     return report
 
 
@@ -386,13 +402,11 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
     folder or URL of a previously published site) restores ids and dates a lost cache forgot."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport(output=config.site.output)
-    compiled = tuple(compile_topic(t) for t in config.topics)
     seeds = read_seeds(seed_from, contact=config.site.contact) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
         if seeds is not None:
             report.seeded = store.add_seeds(seeds)
-        report.reclassified = reclassify_if_rules_changed(store, compiled)
-        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+        update_store(config, store, now, report, sleep=sleep, progress=progress)
         if not site_is_current(config, store, now, report):
             view = site_view(config, store, now)
             report.topic_counts = {v.slug: len(v.entries) for v in view.feeds}
@@ -435,9 +449,7 @@ def _valid_until(view: SiteView, config: Config) -> datetime | None:
     topics = {t.slug: t for t in config.topics}
     ends = []
     for feed in view.feeds:
-        topic = topics.get(feed.slug)
-        window = topic.window if topic and topic.window is not None else config.site.window
-        low = topic.min_entries if topic and topic.min_entries is not None else config.site.min_entries
+        window, low, _ = feed_bounds(config, topics.get(feed.slug))
         seen = [e.first_seen for e in feed.entries if e.first_seen is not None]
         if len(feed.entries) > low and seen:
             ends.append(min(seen) + window)

@@ -98,18 +98,33 @@ class Match:
     checks: tuple[Check, ...] = ()
 
 
+def _split_phrase(phrase: str) -> list[str]:
+    """The lowercase words of a rule phrase (split on spaces, hyphens and underscores)."""
+    return [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+
+
+def _takes_ies(word: str) -> bool:
+    """Whether a phrase's last word makes its plural with ``ies`` (consonant + ``y``)."""
+    return len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou"
+
+
+def _takes_es(word: str) -> bool:
+    """Whether a phrase's last word makes its plural with ``es`` only (a sibilant ending)."""
+    return word.endswith(("s", "x", "z", "ch", "sh"))
+
+
 def _plural(word: str) -> str:
     escaped = re.escape(word)
-    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+    if _takes_ies(word):
         return re.escape(word[:-1]) + "(?:y|ies)"
-    if word.endswith(("s", "x", "z", "ch", "sh")):
+    if _takes_es(word):
         return escaped + "(?:es)?"
     return escaped + "(?:s|es)?"
 
 
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """The compiled pattern of one rule phrase (see the module docstring)."""
-    words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+    words = _split_phrase(phrase)
     if not words:
         raise ValueError("empty phrase")
     body = _WORD_SEP.join([re.escape(w) for w in words[:-1]] + [_plural(words[-1])])
@@ -151,7 +166,7 @@ def lowered_pattern(phrase: str) -> re.Pattern[str] | None:
     """For a phrase of several plain ASCII words, ``phrase_pattern`` for lowercase ASCII text,
     without the case-insensitive flag and the leading boundary check (the caller checks it), so
     that the regex engine can scan for the first word as a literal."""
-    words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+    words = _split_phrase(phrase)
     if len(words) < 2 or not all(_PLAIN_WORD.fullmatch(w) for w in words):
         return None
     body = _WORD_SEP.join([re.escape(w) for w in words[:-1]] + [_plural(words[-1])])
@@ -160,9 +175,9 @@ def lowered_pattern(phrase: str) -> re.Pattern[str] | None:
 
 def _spellings(word: str) -> frozenset[str]:
     """The spellings ``_plural(word)`` accepts for the last word of a phrase."""
-    if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+    if _takes_ies(word):
         return frozenset({word, word[:-1] + "ies"})
-    if word.endswith(("s", "x", "z", "ch", "sh")):
+    if _takes_es(word):
         return frozenset({word, word + "es"})
     return frozenset({word, word + "s", word + "es"})
 
@@ -170,7 +185,7 @@ def _spellings(word: str) -> frozenset[str]:
 def phrase_words(phrase: str) -> tuple[frozenset[str], ...] | None:
     """For a phrase of plain ASCII words, the spellings each word position accepts (the last
     with its plurals): matching it is then a lookup in the text's word sequence. None otherwise."""
-    words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+    words = _split_phrase(phrase)
     if not words or not all(_PLAIN_WORD.fullmatch(w) for w in words):
         return None
     return tuple(frozenset({w}) for w in words[:-1]) + (_spellings(words[-1]),)
@@ -182,7 +197,7 @@ def phrase_needs(phrase: str) -> tuple[frozenset[str], ...] | None:
     spellings. None when no such shortcut is exact (non-ASCII phrases)."""
     if not phrase.isascii():
         return None
-    words = [w for w in re.split(_WORD_SEP, phrase.strip().lower()) if w]
+    words = _split_phrase(phrase)
     runs: list[frozenset[str]] = []
     for index, word in enumerate(words):
         tokens = _TOKEN.findall(word)
@@ -191,7 +206,7 @@ def phrase_needs(phrase: str) -> tuple[frozenset[str], ...] | None:
             ends_phrase = index == len(words) - 1 and position == len(tokens) - 1
             if ends_phrase and word.endswith(token):
                 spellings |= {token + "s", token + "es"}
-                if len(word) > 2 and word.endswith("y") and word[-2] not in "aeiou":
+                if _takes_ies(word):
                     spellings.add(token[:-1] + "ies")
             runs.append(frozenset(spellings))
     return tuple(runs) or None
@@ -251,11 +266,6 @@ def field_texts(entry: Entry, fields: Iterable[str] = DEFAULT_FIELDS) -> tuple[t
     return tuple((name, values[name]) for name in fields)
 
 
-def searchable_text(entry: Entry) -> str:
-    """The title and abstract, the default text rules are matched against."""
-    return f"{entry.title}\n{entry.summary}"
-
-
 class _Field:
     """One searchable field: its text, lowercased, whether it is ASCII, its set of words and its
     set of adjacent word pairs (a phrase of several words can only occur where its first two
@@ -298,11 +308,6 @@ class EntryText:
             found = self._fields[name] = _Field(self.texts[name])
         return found
 
-    def words(self, name: str) -> frozenset[str] | None:
-        """The set of lowercase words of field ``name``, or None where lowercasing could disagree
-        with case-insensitive matching (a dotted capital I, a dotless i, a long s)."""
-        return self.field(name).words
-
     def occurs_in(self, phrase: CompiledPhrase, field: _Field) -> bool:
         """Whether ``phrase`` occurs in ``field``."""
         words = field.words
@@ -329,7 +334,7 @@ class EntryText:
     def find(self, phrase: CompiledPhrase, fields: tuple[str, ...]) -> Hit | None:
         """Where ``phrase`` first occurs (with the text it matched), as ``occurs`` decides."""
         for name in phrase.fields or fields:
-            if not self.occurs(replace(phrase, fields=(name,)), (name,)):
+            if not self.occurs_in(phrase, self.field(name)):
                 continue
             found = phrase.pattern.search(self.texts[name])
             if found:
@@ -427,17 +432,23 @@ def _match(slug: str, checks: tuple[Check, ...]) -> Match:
     return Match(slug, True, reason, words, checks)
 
 
-def _passes(text: EntryText, compiled: CompiledTopic) -> bool:
-    """Whether the entry of ``text`` meets every condition of the rule (no explanation kept)."""
-    topic = compiled.topic
-    entry = text.entry
+def _record_passes(topic: Topic, entry: Entry) -> bool:
+    """Whether ``entry`` meets the conditions of ``topic`` that are not about its text:
+    ``sources``, ``categories`` and ``min_upvotes``."""
     if topic.sources and not any(s in topic.sources for s in entry.sources):
         return False
     if topic.categories:
         wanted = {c.lower() for c in topic.categories}
         if not any(c.lower() in wanted for c in entry.categories):
             return False
-    if topic.min_upvotes is not None and (entry.upvotes is None or entry.upvotes < topic.min_upvotes):
+    return topic.min_upvotes is None or (entry.upvotes is not None
+                                         and entry.upvotes >= topic.min_upvotes)
+
+
+def _passes(text: EntryText, compiled: CompiledTopic) -> bool:
+    """Whether the entry of ``text`` meets every condition of the rule (no explanation kept)."""
+    topic = compiled.topic
+    if not _record_passes(topic, text.entry):
         return False
     fields = topic.fields
     if compiled.all and not all(text.occurs(p, fields) for p in compiled.all):
@@ -533,14 +544,7 @@ class TopicMatcher:
                     or (all_ids and not found.issuperset(all_ids)):
                 continue
             topic = compiled.topic
-            if topic.sources and not any(s in topic.sources for s in entry.sources):
-                continue
-            if topic.categories:
-                wanted = {c.lower() for c in topic.categories}
-                if not any(c.lower() in wanted for c in entry.categories):
-                    continue
-            if topic.min_upvotes is not None and (entry.upvotes is None
-                                                  or entry.upvotes < topic.min_upvotes):
+            if not _record_passes(topic, entry):
                 continue
             if compiled.regex is not None and text.search(compiled.regex, topic.fields, "") is None:
                 continue
@@ -548,17 +552,10 @@ class TopicMatcher:
         return tuple(slugs)
 
 
-_MATCHERS: dict[int, TopicMatcher] = {}
-
-
 def classify(entry: Entry, compiled: tuple[CompiledTopic, ...]) -> tuple[str, ...]:
-    """The slugs of every topic ``entry`` belongs to, in configuration order."""
-    matcher = _MATCHERS.get(id(compiled))
-    if matcher is None or matcher.compiled is not compiled:
-        if len(_MATCHERS) > 16:
-            _MATCHERS.clear()
-        matcher = _MATCHERS[id(compiled)] = TopicMatcher(compiled)
-    return matcher.classify(entry)
+    """The slugs of every topic ``entry`` belongs to, in configuration order (to classify many
+    entries, build one ``TopicMatcher`` and call its ``classify``)."""
+    return TopicMatcher(compiled).classify(entry)
 
 
 def rule_data(topic: Topic) -> dict[str, Any]:

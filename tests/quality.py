@@ -18,7 +18,7 @@ from pathlib import Path
 
 from feedsmith.config import load_config
 from feedsmith.sources import parser_for
-from feedsmith.topics import classify, compile_topic, explain
+from feedsmith.topics import TopicMatcher, compile_topic, explain
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "feeds" / "topics.toml"
@@ -52,13 +52,14 @@ def score(rules: Path = RULES, snapshot: Path = SNAPSHOT,
           labels: Path = LABELS) -> tuple[dict[str, Tally], Tally]:
     """Per-topic tallies (in configuration order) and the overall tally."""
     compiled = tuple(compile_topic(t) for t in load_config(rules).topics)
+    matcher = TopicMatcher(compiled)
     wanted: dict[str, list[str]] = json.loads(labels.read_text())["papers"]
     entries = parser_for("hf-daily")(snapshot.read_bytes(), source="snapshot").entries
     per_topic = {c.topic.slug: Tally() for c in compiled}
     overall = Tally()
     for entry in entries:
         assert entry.arxiv_id is not None
-        got = set(classify(entry, compiled))
+        got = set(matcher.classify(entry))
         want = set(wanted[entry.arxiv_id])
         for topic in compiled:
             slug = topic.topic.slug
