@@ -11,11 +11,11 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 
 from .config import Config
+from .entries import find_entry
 from .errors import ConfigError, StoreError
-from .ids import arxiv_key, extract_arxiv_id, url_key
+from .ids import extract_arxiv_id
 from .model import Entry
 from .store import Store, open_store
 from .topics import Match, compile_topic, explain, matches, topic_from_table, topic_to_table
@@ -68,43 +68,32 @@ def existing_store(config: Config) -> Iterator[Store]:
         yield store
 
 
-def _newest_first(entries: list[Entry]) -> list[Entry]:
-    epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(entries, key=lambda e: (-(e.first_seen or epoch).timestamp(), e.key))
-
-
 def topic_summaries(config: Config) -> list[TopicSummary]:
     """Every configured topic with its stored entry count and newest entry (by first seen)."""
-    with existing_store(config) as store:
-        everything = _newest_first(list(store.entries()))
     summaries = []
-    for topic in config.topics:
-        members = [e for e in everything if topic.slug in e.topics]
-        summaries.append(TopicSummary(topic.slug, topic.title, len(members),
-                                      members[0] if members else None))
+    with existing_store(config) as store:
+        for topic in config.topics:
+            keys = store.keys_by_first_seen(topic.slug)
+            summaries.append(TopicSummary(topic.slug, topic.title, len(keys),
+                                          store.get(keys[0][1]) if keys else None))
     return summaries
 
 
-def find_entry(store: Store, reference: str) -> Entry:
+def find_paper(store: Store, reference: str) -> Entry:
     """The stored entry named by ``reference``: an arXiv id (versioned or not), an arXiv or
-    Hugging Face paper URL, or the link of a non-arXiv item."""
-    arxiv = extract_arxiv_id(reference)
-    if arxiv is not None:
-        key = arxiv_key(arxiv)
-    elif reference.startswith(("http://", "https://")):
-        key = url_key(reference)
-    else:
+    Hugging Face paper URL, or the link of a non-arXiv item (``entries.find_entry``)."""
+    if extract_arxiv_id(reference) is None and not reference.startswith(("http://", "https://")):
         raise ConfigError(f"{reference!r} is not an arXiv id or a URL")
-    entry = store.get(key)
+    entry = find_entry(store, reference)
     if entry is None:
-        raise StoreError(f"{reference} ({key}) is not in the store {store.directory}")
+        raise StoreError(f"{reference} is not in the store {store.directory}")
     return entry
 
 
 def explain_paper(config: Config, reference: str) -> Explanation:
     """Every configured topic's verdict on the stored paper ``reference``."""
     with existing_store(config) as store:
-        entry = find_entry(store, reference)
+        entry = find_paper(store, reference)
     return Explanation(entry, tuple(explain(entry, compile_topic(t)) for t in config.topics))
 
 
@@ -132,7 +121,7 @@ def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None)
     topic = topic_from_table(base or "trial", table, where="--rule")
     compiled = compile_topic(replace(topic, title="trial"))
     with existing_store(config) as store:
-        everything = _newest_first(list(store.entries()))
+        everything = store.get_many(key for _, key in store.keys_by_first_seen())
     caught = tuple((e, explain(e, compiled)) for e in everything if matches(e, compiled))
     keys = {e.key for e, _ in caught}
     before = {e.key for e in everything if base in e.topics} if base else set()
