@@ -81,18 +81,9 @@ def _load(path: Path) -> Any:
 
 
 def ingest(config: Any, now: datetime) -> Any:
-    """The sources of ``config`` into its store, no rendering: the crawler's ``crawl_sources``
-    when it exists, else the pipeline's own crawl step."""
-    from feedsmith import pipeline
-    if hasattr(pipeline, "crawl_sources"):
-        return pipeline.crawl_sources(config, now=now)
-    from feedsmith.store import RunClock, open_store
-    from feedsmith.topics import compile_topic
-    report = pipeline.BuildReport(output=config.site.output)
-    with open_store(config.site.cache, now=now) as store:
-        pipeline.reclassify_if_rules_changed(store, tuple(compile_topic(t) for t in config.topics))
-        pipeline.crawl(config, store, RunClock(now), report)
-    return report
+    """The sources of ``config`` into its store, no rendering."""
+    from feedsmith.pipeline import crawl_sources
+    return crawl_sources(config, now=now)
 
 
 def child_ingest(work: Path, config: str, now: str) -> dict[str, Any]:
@@ -266,21 +257,12 @@ class Row:
         return "PASS" if self.check(self) and self.rss < RSS_LIMIT_MB else "MISS"
 
 
-def na_row(name: str, why: str, target: str) -> Row:
-    row = Row(name, [], target=target)
-    row.note = why
-    return row
-
-
 def print_table(rows: list[Row], header: str) -> None:
     print(header)
     cols = ["scenario", "wall s", "cpu s", "peak RSS MB", "files", "floor s", "x floor", "target",
             "result", "notes"]
     lines = [cols]
     for r in rows:
-        if not r.runs:
-            lines.append([r.name, "n/a", "", "", "", "", "", r.target, "n/a", r.note])
-            continue
         if r.error:
             lines.append([r.name, "error", "", "", "", "", "", r.target, "ERROR", r.error[:90]])
             continue
@@ -309,22 +291,11 @@ def site_toml(work: Path, name: str, *, cache: str, output: str, sources: list[t
     return name
 
 
-def crawl_config(work: Path, urls: list[str]) -> tuple[str | None, str]:
-    """The S5 configuration: ``feed`` sources plus a ``[crawl]`` table if the config accepts one.
-    Its file name (None if ``feed`` is not a known kind yet) and the [crawl] key used."""
-    from feedsmith.errors import ConfigError
+def crawl_config(work: Path, urls: list[str]) -> str:
+    """The S5 configuration: one ``feed`` source per URL and ``PER_HOST`` requests per host."""
     sources = [(f"feed-{n}", "feed", url) for n, url in enumerate(urls)]
-    for key in ("concurrency", ""):
-        crawl = f"[crawl]\n{key} = {PER_HOST}" if key else ""
-        name = site_toml(work, "s5.toml", cache="s5-store", output="s5-site", sources=sources, crawl=crawl)
-        try:
-            _load(work / name)
-        except ConfigError as exc:
-            if "unknown source kind" in str(exc):
-                return None, ""
-            continue
-        return name, key
-    return None, ""
+    return site_toml(work, "s5.toml", cache="s5-store", output="s5-site", sources=sources,
+                     crawl=f"[crawl]\nconcurrency = {PER_HOST}")
 
 
 def copy_state(src: Path, dst: Path) -> None:
@@ -482,12 +453,9 @@ def crawl_scenarios(work: Path, urls: list[str], hosts: int, runs: int) -> list[
     floor_row = Row(f"S5 floor: feedparser {parse.wall:.2f} s + network {ideal_net:.2f} s", parse_runs,
                     target=f"{hosts} hosts x {PER_HOST}, {LATENCY * 1000:.0f} ms")
     floor_row.wall = floor5
-    config, key = crawl_config(work, urls)
+    config = crawl_config(work, urls)
     s5_name = f"S5 crawl {sources} feeds on {hosts} hosts"
     s5_target, s6_target = "<= 1.3x floor, < peer", "< 0.5 s, 0 bodies, < peer"
-    if config is None:
-        return [na_row(s5_name, "n/a (crawler not merged)", s5_target), floor_row, peer5_row,
-                na_row("S6 re-crawl, all 304", "n/a (crawler not merged)", s6_target), peer6_row]
     s5, s6 = [], []
     for _ in range(runs):
         shutil.rmtree(work / "s5-store", ignore_errors=True)
@@ -499,7 +467,7 @@ def crawl_scenarios(work: Path, urls: list[str], hosts: int, runs: int) -> list[
         stats = server_stats()
         _with_stats(s6, stats)
         s6[-1]["bodies"] = stats["bodies"]
-    note = f"[crawl] {key} = {PER_HOST}" if key else "no [crawl] key accepted"
+    note = f"[crawl] concurrency = {PER_HOST}"
     s5_row = Row(s5_name, s5, floor=floor5, target=s5_target,
                  check=lambda r: (r.ratio or 99) <= 1.3 and r.wall < peer5_row.wall)
     s5_row.note = f"{note}; {s5_row.note}"
