@@ -153,14 +153,15 @@ def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | 
 @main.command("crawl")
 @config_options
 @add_source_option
+@lock_timeout_option
 def crawl_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
-                  add_sources: tuple[str, ...]) -> None:
+                  add_sources: tuple[str, ...], lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
     """Fetch the sources into the store without writing the site.
 
     Example: feedsmith crawl --config feeds/live.toml --add-source feed=https://example.org/atom.xml
     """
     config = with_added_sources(resolve_config(config_path, out, cache_dir), add_sources)
-    report = crawl_sources(config, progress=progress_printer())
+    report = crawl_sources(config, progress=progress_printer(), lock_timeout=lock_timeout)
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)
