@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from ..model import Entry
 from . import SiteView
-from .content import EntryHTML, environment
+from .content import EntryHTML, PerEntry, environment
 
 NEWEST_ON_INDEX = 10
 
@@ -21,14 +21,11 @@ def pages(site: SiteView, html_of: EntryHTML | None = None) -> dict[str, bytes]:
     env = environment()
     html_of = html_of or EntryHTML()
     article_page = env.get_template("article.html")
-    articles: dict[int, tuple[Entry, Markup]] = {}
 
-    def article(entry: Entry) -> Markup:
-        found = articles.get(id(entry))
-        if found is None or found[0] is not entry:
-            text = article_page.render(entry=entry, content=Markup(html_of(entry)))
-            found = articles[id(entry)] = (entry, Markup(text))
-        return found[1]
+    def render_article(entry: Entry) -> Markup:
+        return Markup(article_page.render(entry=entry, content=Markup(html_of(entry))))
+
+    article = PerEntry(render_article)
 
     files = {"index.html": env.get_template("index.html").render(site=site, newest=NEWEST_ON_INDEX).encode()}
     topic_page = env.get_template("topic.html")
