@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .checks import is_count, is_number
 from .errors import ConfigError
 from .http import CrawlSettings, HostLimits
 from .sources import parser_for
@@ -153,11 +154,11 @@ def _site(table: Any, where: str, base: Path) -> dict[str, Any]:
                 raise ConfigError(f"{here}: expected a path")
             values[key] = (base / value).resolve()
         elif key == "window_days":
-            if not isinstance(value, int | float) or isinstance(value, bool) or value <= 0:
+            if not is_number(value) or value <= 0:
                 raise ConfigError(f"{here}: expected a positive number of days")
             values["window"] = timedelta(days=value)
         elif key in ("min_entries", "max_entries"):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            if not is_count(value):
                 raise ConfigError(f"{here}: expected a whole number >= 0")
             values[key] = value
         else:
@@ -203,7 +204,7 @@ def _source_options(table: Mapping[str, Any], here: str) -> dict[str, Any]:
     for key, least in (("backfill_days", 0), ("limit", 1), ("max_results", 1)):
         if key in table:
             value = table[key]
-            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            if not is_count(value, least):
                 raise ConfigError(f"{here}: {key!r} must be a whole number >= {least}")
             options[key] = value
     if "replace_creates" in table:
@@ -256,13 +257,13 @@ def _crawl(table: Any, where: str, values: dict[str, Any]) -> None:
     for key, value in table.items():
         here = f"{where}: [crawl] {key}"
         if key in CRAWL_NUMBERS:
-            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0 or (
+            if not is_number(value) or value < 0 or (
                     value == 0 and key not in ("spacing", "backoff_base")):
                 raise ConfigError(f"{here}: expected a positive number of seconds")
             values[key] = float(value)
         elif key in CRAWL_COUNTS:
             least = 0 if key in ("retries", "max_redirects") else 1
-            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+            if not is_count(value, least):
                 raise ConfigError(f"{here}: expected a whole number >= {least}")
             values[key] = value
         else:
@@ -281,9 +282,9 @@ def _host_limits(table: Any, here: str, base: HostLimits) -> HostLimits:
     _unknown(table, HOST_KEYS, here)
     concurrency = table.get("concurrency", base.concurrency)
     spacing = table.get("spacing", base.spacing)
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+    if not is_count(concurrency, 1):
         raise ConfigError(f"{here}: concurrency must be a whole number >= 1")
-    if not isinstance(spacing, int | float) or isinstance(spacing, bool) or spacing < 0:
+    if not is_number(spacing) or spacing < 0:
         raise ConfigError(f"{here}: spacing must be a number of seconds >= 0")
     return HostLimits(concurrency, float(spacing))
 

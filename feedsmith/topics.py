@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from .checks import is_count, is_number
 from .errors import ConfigError
 from .model import Entry
 
@@ -595,9 +596,9 @@ def _phrases(value: Any, *, where: str, phrases: bool = True) -> tuple[str, ...]
 
 
 def _count(value: Any, *, where: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not is_count(value):
         raise ConfigError(f"{where}: expected a whole number >= 0")
-    return value
+    return int(value)
 
 
 def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topic:
@@ -648,7 +649,7 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
         values["fields"] = fields
     if "window_days" in table:
         days = table["window_days"]
-        if not isinstance(days, int | float) or isinstance(days, bool) or days <= 0:
+        if not is_number(days) or days <= 0:
             raise ConfigError(f"{key('window_days')}: expected a positive number of days")
         values["window"] = timedelta(days=days)
     for name in ("min_entries", "max_entries"):
