@@ -15,18 +15,18 @@ from datetime import UTC
 from pathlib import Path
 from urllib.parse import urljoin
 
-import feedparser
 import httpx
 
 from .dates import from_struct
-from .errors import StoreError
+from .errors import SourceError, StoreError
+from .http import user_agent
 from .ids import arxiv_key, extract_arxiv_id, url_key
 from .model import Seed
+from .sources.feed import parse_xml_feed
 
 SEED_FILE = "all.atom"
 MAX_SEED_BYTES = 50 * 1024 * 1024
 SEED_TIMEOUT = 30.0
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(?:\[[^\]]*\])?\s*>", re.IGNORECASE)
 
 
 def seed_location(location: str) -> str:
@@ -40,9 +40,7 @@ def seed_location(location: str) -> str:
 
 
 def _fetch(url: str, *, contact: str, timeout: float) -> bytes | None:
-    from . import __version__
-
-    headers = {"User-Agent": f"feedsmith/{__version__} (+{contact})"}
+    headers = {"User-Agent": user_agent(contact)}
     try:
         with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
             with client.stream("GET", url) as response:
@@ -74,10 +72,11 @@ def _read(path: str) -> bytes | None:
 def parse_seeds(data: bytes, *, where: str = "feed") -> list[tuple[str, Seed]]:
     """(store key, seed) for every entry of a published Atom feed; an entry is listed under its
     store key and under ``guid:<id>``, so items keyed by their link still find their seed."""
-    parsed = feedparser.parse(_DOCTYPE.sub(b"", data))
-    if parsed.bozo and not parsed.entries:
-        raise StoreError(f"cannot seed from {where}: not a readable Atom feed "
-                         f"({parsed.get('bozo_exception')})")
+    try:
+        # capped, DOCTYPE and entities removed, as for any feed
+        parsed = parse_xml_feed(data, max_bytes=MAX_SEED_BYTES)
+    except SourceError as exc:
+        raise StoreError(f"cannot seed from {where}: {exc}") from None
     seeds: list[tuple[str, Seed]] = []
     for item in parsed.entries:
         guid = item.get("id")

@@ -50,10 +50,10 @@ _PROLOG_PART = re.compile(
 )
 
 
-def check_size(data: bytes) -> None:
-    """SourceError if ``data`` is larger than ``MAX_FEED_BYTES``."""
-    if len(data) > MAX_FEED_BYTES:
-        raise SourceError(f"feed is {len(data)} bytes, larger than the {MAX_FEED_BYTES}-byte limit")
+def check_size(data: bytes, limit: int = MAX_FEED_BYTES) -> None:
+    """SourceError if ``data`` is larger than ``limit`` bytes."""
+    if len(data) > limit:
+        raise SourceError(f"feed is {len(data)} bytes, larger than the {limit}-byte limit")
 
 
 def strip_prolog(data: bytes) -> bytes:
@@ -130,12 +130,12 @@ def defuse(data: bytes) -> tuple[bytes, list[str]]:
     return body, repairs
 
 
-def parse_xml_feed(data: bytes) -> Any:
+def parse_xml_feed(data: bytes, *, max_bytes: int = MAX_FEED_BYTES) -> Any:
     """feedparser's result for ``data`` (capped, defused); SourceError when it holds no entries
     and is not a readable feed, or when feedparser itself fails on it. The repairs made, and
     feedparser's complaint about a malformed feed that still had entries, are listed under
     ``WARNINGS_KEY`` (read them with ``feed_warning``)."""
-    check_size(data)
+    check_size(data, max_bytes)
     if not data.lstrip(b"\xef\xbb\xbf").strip():
         raise SourceError("empty response")
     body, repairs = defuse(data)
