@@ -64,12 +64,6 @@ def field_priority(name: str, origin: str) -> int:
     return table[source_family(origin)]
 
 
-def reader_content(entry: Entry) -> tuple[object, ...]:
-    """The fields a reader sees in a feed; a change here is a real update."""
-    return (entry.title, entry.summary, entry.authors, entry.version, entry.links,
-            entry.categories, entry.thumbnail, entry.paper_date)
-
-
 def _get(entry: Entry, name: str) -> Any:
     if name.startswith("links."):
         return getattr(entry.links, name[6:])

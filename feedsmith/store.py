@@ -65,7 +65,6 @@ class IngestReport:
 
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
-    seen: int = 0
 
 
 def _check_database_file(path: Path) -> None:
@@ -224,7 +223,6 @@ class Store:
         pending: dict[str, Entry] = {}
         known = self._index()
         for entry in entries:
-            report.seen += 1
             old = pending.get(entry.key) or (self.get(entry.key) if entry.key in known else None)
             seed = self.seed_for(entry) if old is None else None
             merged = merge_entries(old, entry, stamp=clock.next, run=clock.start, seed=seed)
