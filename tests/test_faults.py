@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from tests.conftest import SNAPSHOT, write_config
 
@@ -170,12 +171,15 @@ def test_read_only_output_folder_is_a_clear_error_and_the_store_is_unharmed(tmp_
     assert len(atom_ids(site)) == 30
 
 
-def test_output_under_a_regular_file_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("flag", "folder", "word"), [("--out", "site", "cannot write site"),
+                                                     ("--cache-dir", "cache", "store")])
+def test_output_or_store_under_a_regular_file_is_a_clear_error(tmp_path: Path, flag: str,
+                                                               folder: str, word: str) -> None:
     (tmp_path / "papers.json").write_bytes(snapshot_items(5))
     (tmp_path / "blocker").write_text("a file where a folder should be")
     config = write_config(tmp_path, [("papers", "hf-daily", "papers.json")])
-    result = run(config, "--out", str(tmp_path / "blocker" / "site"))
-    assert_clean_failure(result, "cannot write site", "Not a directory")
+    result = run(config, flag, str(tmp_path / "blocker" / folder))
+    assert_clean_failure(result, word, "Not a directory")
 
 
 def test_full_output_disk_is_a_clear_error_and_the_store_is_unharmed(tmp_path: Path) -> None:
@@ -242,14 +246,6 @@ def test_read_only_existing_store_is_a_clear_error_and_stays_usable(tmp_path: Pa
     again = run(config)
     assert again.returncode == 0, again.stderr
     assert len(atom_ids(tmp_path / "site")) == 8
-
-
-def test_store_under_a_regular_file_is_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "papers.json").write_bytes(snapshot_items(5))
-    (tmp_path / "blocker").write_text("a file where a folder should be")
-    config = write_config(tmp_path, [("papers", "hf-daily", "papers.json")])
-    result = run(config, "--cache-dir", str(tmp_path / "blocker" / "cache"))
-    assert_clean_failure(result, "store", "Not a directory")
 
 
 def test_stale_temp_cleanup_touches_only_our_own_temp_files(tmp_path: Path) -> None:
