@@ -6,6 +6,7 @@ at least one source failed.
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,14 @@ from .store import DEFAULT_LOCK_TIMEOUT
 from .topic_tools import explain_paper, topic_summaries, try_rule
 
 EXIT_SOURCE_FAILED = 3
+
+
+class EchoHandler(logging.Handler):
+    """Prints the library's warnings (a store conversion, say) as ``feedsmith: ...`` lines on
+    the standard error of the moment."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"feedsmith: {record.getMessage()}", err=True)
 
 
 class FeedsmithGroup(click.Group):
@@ -40,6 +49,9 @@ def main() -> None:
 
     Example: feedsmith build --config feeds/feedsmith.toml
     """
+    logger = logging.getLogger("feedsmith")
+    if not any(isinstance(h, EchoHandler) for h in logger.handlers):
+        logger.addHandler(EchoHandler())
 
 
 def config_options(func: Any) -> Any:
@@ -296,7 +308,7 @@ def prune_command(config_path: Path | None, out: Path | None, cache_dir: Path | 
 
     age = parse_age(older_than)
     config = resolve_config(config_path, out, cache_dir)
-    with open_store(config.site.cache, lock_timeout=lock_timeout) as store:
+    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
         removed = store.prune(datetime.now(UTC) - age)
         left = store.count()
     click.echo(f"pruned {removed} entries first seen more than {older_than} ago; {left} left")
@@ -323,20 +335,25 @@ def store_check_command(config_path: Path | None, out: Path | None, cache_dir: P
     from .store import open_store
 
     config = resolve_config(config_path, out, cache_dir)
-    with open_store(config.site.cache, lock_timeout=lock_timeout) as store:
+    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
         problems = store.check()
         count = store.count()
     if problems:
-        raise StoreError(f"store {config.site.cache} is damaged: " + "; ".join(problems))
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise StoreError(f"store {config.site.cache} is damaged: {len(problems)} problems (listed "
+                         "above); `feedsmith store export --salvage` saves every readable entry")
     click.echo(f"store {config.site.cache}: ok, {count} entries")
 
 
 @store_group.command("export")
 @config_options
 @lock_timeout_option
+@click.option("--salvage", is_flag=True,
+              help="Skip damaged records (each is listed) instead of stopping; exit 1 if any.")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
 def store_export_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
-                         lock_timeout: float, file: Path | None) -> None:
+                         lock_timeout: float, salvage: bool, file: Path | None) -> None:
     """Write every stored entry as JSON Lines to FILE (default: standard output).
 
     Example: feedsmith store export backup.jsonl
@@ -348,8 +365,8 @@ def store_export_command(config_path: Path | None, out: Path | None, cache_dir: 
 
     config = resolve_config(config_path, out, cache_dir)
     buffer = io.StringIO()
-    with open_store(config.site.cache, lock_timeout=lock_timeout) as store:
-        count = store.export_jsonl(buffer)
+    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
+        result = store.export_jsonl(buffer, salvage=salvage)
     if file is None:
         click.echo(buffer.getvalue(), nl=False)
     else:
@@ -357,7 +374,11 @@ def store_export_command(config_path: Path | None, out: Path | None, cache_dir: 
             write_atomic(file, buffer.getvalue().encode())
         except OSError as exc:
             raise click.ClickException(f"cannot write {file}: {exc.strerror or exc}") from None
-        click.echo(f"exported {count} entries to {file}", err=True)
+        click.echo(f"exported {result.count} entries to {file}", err=True)
+    if result.skipped:
+        for skipped in result.skipped:
+            click.echo(f"skipped damaged entry {skipped}", err=True)
+        raise click.ClickException(f"skipped {len(result.skipped)} damaged entries (listed above)")
 
 
 @store_group.command("import")
@@ -411,7 +432,7 @@ def entries_group(ctx: click.Context, config_path: Path | None, out: Path | None
 
     config = resolve_config(config_path, out, cache_dir)
     since_utc = since.replace(tzinfo=UTC) if since is not None else None
-    with open_store(config.site.cache, lock_timeout=lock_timeout) as store:
+    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
         for entry in select_entries(store, topic=topic, source=source, text=text, since=since_utc):
             if as_json:
                 click.echo(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False))
@@ -435,7 +456,7 @@ def entries_show_command(obj: tuple[Any, ...], reference: str) -> None:
 
     config_path, out, cache_dir, lock_timeout = obj
     config = resolve_config(config_path, out, cache_dir)
-    with open_store(config.site.cache, lock_timeout=lock_timeout) as store:
+    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
         entry = find_entry(store, reference)
     if entry is None:
         raise StoreError(f"no stored entry for {reference!r}")

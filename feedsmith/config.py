@@ -333,7 +333,20 @@ def load_config(path: Path | None = None) -> Config:
                     crawl=CrawlSettings(**crawl))
     if config.site.min_entries > config.site.max_entries:
         raise ConfigError(f"{path}: [site] min_entries is larger than max_entries")
+    check_store_outside_site(config.site)
     return config
+
+
+def check_store_outside_site(site: SiteConfig) -> None:
+    """ConfigError if the cache folder is the output folder, inside it or around it: the store
+    (crawl validators of every source URL included) would be published with the site."""
+    cache, out = site.cache.resolve(), site.output.resolve()
+    if cache == out or out in cache.parents or cache in out.parents:
+        where = ("is the output folder" if cache == out else
+                 "is inside the output folder" if out in cache.parents else
+                 "contains the output folder")
+        raise ConfigError(f"cache folder {site.cache} {where} {site.output}: the store would be "
+                          "published with the site; keep the cache folder outside it")
 
 
 def with_overrides(config: Config, *, output: Path | None = None, cache: Path | None = None,
@@ -346,6 +359,7 @@ def with_overrides(config: Config, *, output: Path | None = None, cache: Path | 
         site = replace(site, cache=cache)
     if base_url is not None:
         site = replace(site, base_url=base_url)
+    check_store_outside_site(site)
     return replace(config, site=site)
 
 

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import SourceError
+from .errors import HTTPStatusError, SourceError
 from .sources.hf import HF_HOST
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
@@ -270,7 +270,8 @@ class Fetcher:
                 raise _RetryableError(f"HTTP {status}", wait)
             if status == 304 or 200 <= status < 300:
                 return current, status, body, headers
-            raise SourceError(f"{url}: HTTP {status}" + (f" (from {current})" if current != url else ""))
+            raise HTTPStatusError(f"{url}: HTTP {status}" + (f" (from {current})" if current != url else ""),
+                                  status)
         raise SourceError(f"{url}: too many redirects (more than {s.max_redirects})")
 
     async def _one_request(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None

@@ -12,25 +12,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from .config import Config, SourceConfig
+from .crawl_cache import CRAWL_CACHE_DIR, CrawlCache
 from .errors import SourceError
 from .http import Fetcher, Sleep
-from .model import Entry, evolve
+from .ingest import RunClock, ingest
+from .model import Entry, Seed, evolve
 from .plans import MAX_PAGES, page_has_items, page_url, plan_for
 from .render import FeedView, SiteView, site_files
 from .render.site import WriteReport, write_site
 from .seed import read_seeds
 from .sources import Parsed, parser_for
-from .store import RunClock, Store, open_store
+from .store import Store, open_store
 from .topics import ALL, CompiledTopic, Topic, TopicMatcher, compile_topic
 from .topics import rules_fingerprint as topics_fingerprint
 
@@ -136,19 +136,13 @@ class SourceFetch:
     elapsed: float = 0.0
 
 
-def validators_key(url: str) -> str:
-    """The store metadata name under which the HTTP validators of ``url`` are kept."""
-    return f"http:{url}"
-
-
 def is_remote(source: SourceConfig) -> bool:
     """Whether ``source`` is fetched over HTTP (else it is a local file)."""
     return source.url.startswith(("http://", "https://")) or not source.url
 
 
-async def _get(fetcher: Fetcher, store: Store, url: str, out: SourceFetch) -> bytes | None:
-    stored = store.meta(validators_key(url))
-    fetched = await fetcher.get(url, stored=stored if isinstance(stored, dict) else None)
+async def _get(fetcher: Fetcher, cache: CrawlCache, url: str, out: SourceFetch) -> bytes | None:
+    fetched = await fetcher.get(url, stored=cache.validators(url))
     out.requests += fetched.attempts
     out.validators.append((url, fetched.validators))
     if fetched.body is not None:
@@ -156,18 +150,19 @@ async def _get(fetcher: Fetcher, store: Store, url: str, out: SourceFetch) -> by
     return fetched.body
 
 
-def read_local_if_changed(store: Store, source: SourceConfig, out: SourceFetch) -> None:
+def read_local_if_changed(cache: CrawlCache, source: SourceConfig, out: SourceFetch) -> None:
     """A local file's bytes into ``out`` unless they are the ones stored last time (by SHA-256):
     the local counterpart of a 304, so an unchanged snapshot is neither parsed nor re-ingested."""
     body = fetch(source)
     digest = {"sha256": hashlib.sha256(body).hexdigest()}
     name = "file:" + source.url
     out.validators.append((name, digest))
-    if store.meta(validators_key(name)) != digest:
+    if cache.validators(name) != digest:
         out.bodies.append(body)
 
 
-async def fetch_source(fetcher: Fetcher, store: Store, source: SourceConfig, today: date) -> SourceFetch:
+async def fetch_source(fetcher: Fetcher, cache: CrawlCache, source: SourceConfig, today: date
+                       ) -> SourceFetch:
     """Fetch every URL of ``source``'s plan; a failure is recorded in the result, not raised."""
     out = SourceFetch()
     try:
@@ -177,7 +172,7 @@ async def fetch_source(fetcher: Fetcher, store: Store, source: SourceConfig, tod
             if step.paged:
                 for page in range(MAX_PAGES):
                     url = page_url(step, page)
-                    body = await _get(fetcher, store, url, out)
+                    body = await _get(fetcher, cache, url, out)
                     more = page_has_items(body) if body is not None else bool(
                         out.validators[-1][1].get("more"))
                     out.validators[-1] = (url, {**out.validators[-1][1], "more": more})
@@ -185,12 +180,12 @@ async def fetch_source(fetcher: Fetcher, store: Store, source: SourceConfig, tod
                         break
                 continue
             try:
-                await _get(fetcher, store, step.url, out)
+                await _get(fetcher, cache, step.url, out)
             except SourceError as exc:
                 if step.fallback is None:
                     raise
                 try:
-                    await _get(fetcher, store, step.fallback, out)
+                    await _get(fetcher, cache, step.fallback, out)
                 except SourceError as again:
                     raise SourceError(f"{exc}; fallback {again}") from None
     except SourceError as exc:
@@ -198,13 +193,13 @@ async def fetch_source(fetcher: Fetcher, store: Store, source: SourceConfig, tod
     return out
 
 
-async def fetch_all(config: Config, store: Store, *, today: date, sleep: Sleep | None = None,
+async def fetch_all(config: Config, cache: CrawlCache, *, today: date, sleep: Sleep | None = None,
                     progress: Progress | None = None) -> list[SourceFetch]:
     """Fetch every configured source concurrently (politely, per host); results in config order."""
     async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep) as fetcher:
         async def one(source: SourceConfig) -> SourceFetch:
             started = time.monotonic()
-            result = await fetch_source(fetcher, store, source, today)
+            result = await fetch_source(fetcher, cache, source, today)
             result.elapsed = time.monotonic() - started
             if progress is not None:
                 progress(SourceResult(source.name, source.kind, error=result.error,
@@ -221,7 +216,7 @@ def drop_unknown_replacements(entries: Iterable[Entry], store: Store) -> tuple[l
     keys: set[str] = set()
     dropped = 0
     for entry in entries:
-        if entry.announce_type in REPLACE_TYPES and entry.key not in keys and store.get(entry.key) is None:
+        if entry.announce_type in REPLACE_TYPES and entry.key not in keys and not store.has(entry.key):
             dropped += 1
             continue
         keys.add(entry.key)
@@ -237,51 +232,61 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
     A failed source is reported and changes nothing; one that did not change since the last run
     is not parsed."""
     apply = classifier(compiled)
-    fetched = asyncio.run(fetch_all(config, store, today=clock.start.astimezone(UTC).date(),
-                                    sleep=sleep, progress=progress))
-    for source, got in zip(config.sources, fetched, strict=True):
-        result = SourceResult(source.name, source.kind, requests=got.requests, elapsed=got.elapsed)
-        report.sources.append(result)
-        if got.error is None and not is_remote(source):
-            try:
-                read_local_if_changed(store, source, got)
-            except SourceError as exc:
-                got.error = str(exc)
-        if got.error is not None:
-            result.error = got.error
-            continue
-        if not got.bodies:
-            result.not_modified = True
-            for url, validators in got.validators:  # a 200 with the same body may bring new ones
-                store.set_meta(validators_key(url), validators)
-            continue
-        entries: list[Entry] = []
-        started = time.monotonic()
+    with CrawlCache(store.directory / CRAWL_CACHE_DIR, store_id=store.store_id,
+                    generation=store.generation) as cache:
+        fetched = asyncio.run(fetch_all(config, cache, today=clock.start.astimezone(UTC).date(),
+                                        sleep=sleep, progress=progress))
+        for source, got in zip(config.sources, fetched, strict=True):
+            result = SourceResult(source.name, source.kind, requests=got.requests,
+                                  elapsed=got.elapsed)
+            report.sources.append(result)
+            ingest_source(source, got, store, cache, clock, report, result, apply)
+
+
+def ingest_source(source: SourceConfig, got: SourceFetch, store: Store, cache: CrawlCache,
+                  clock: RunClock, report: BuildReport, result: SourceResult,
+                  apply: Callable[[Entry], Entry]) -> None:
+    """Parse what was fetched for ``source`` and merge it into ``store`` (one transaction); then,
+    and only then, save its validators in the crawl cache."""
+    if got.error is None and not is_remote(source):
         try:
-            warnings: list[str] = []
-            for body in got.bodies:
-                parsed = parse_guarded(source.kind, body, source=source.name)
-                entries.extend(parsed.entries)
-                result.skipped += parsed.skipped
-                if parsed.warning and parsed.warning not in warnings:
-                    warnings.append(parsed.warning)
-            result.warning = "; ".join(warnings) or None
+            read_local_if_changed(cache, source, got)
         except SourceError as exc:
-            result.error = str(exc)
-            continue
-        finally:
-            result.elapsed += time.monotonic() - started
-            got.bodies = []  # parsed: let the bytes go before the next source
-        entries = [evolve(e, origin=source.kind) for e in entries]
-        result.entries = len(entries)
-        if source.kind == "arxiv-rss" and not source.replace_creates:
-            entries, result.dropped = drop_unknown_replacements(entries, store)
-        ingest = store.ingest(entries, clock=clock, classify=apply)
-        result.new = len(ingest.new)
-        report.new += len(ingest.new)
-        report.changed += len(ingest.changed)
-        for url, validators in got.validators:
-            store.set_meta(validators_key(url), validators)
+            got.error = str(exc)
+    if got.error is not None:
+        result.error = got.error
+        return
+    if not got.bodies:
+        result.not_modified = True
+        # a 200 with the same body may bring new validators
+        cache.save(got.validators, generation=store.generation)
+        return
+    entries: list[Entry] = []
+    started = time.monotonic()
+    try:
+        warnings: list[str] = []
+        for body in got.bodies:
+            parsed = parse_guarded(source.kind, body, source=source.name)
+            entries.extend(parsed.entries)
+            result.skipped += parsed.skipped
+            if parsed.warning and parsed.warning not in warnings:
+                warnings.append(parsed.warning)
+        result.warning = "; ".join(warnings) or None
+    except SourceError as exc:
+        result.error = str(exc)
+        return
+    finally:
+        result.elapsed += time.monotonic() - started
+        got.bodies = []  # parsed: let the bytes go before the next source
+    entries = [evolve(e, origin=source.kind) for e in entries]
+    result.entries = len(entries)
+    if source.kind == "arxiv-rss" and not source.replace_creates:
+        entries, result.dropped = drop_unknown_replacements(entries, store)
+    done = ingest(store, entries, clock=clock, classify=apply)
+    result.new = len(done.new)
+    report.new += len(done.new)
+    report.changed += len(done.changed)
+    cache.save(got.validators, generation=store.generation)
 
 
 def parse_guarded(kind: str, body: bytes, *, source: str) -> Parsed:
@@ -335,26 +340,6 @@ def sort_entries(entries: list[Entry], order: str) -> list[Entry]:
     return entries
 
 
-def _newest_keys(store: Store, limits: dict[str, int]) -> tuple[dict[str, list[str]], dict[str, int]]:
-    """For each feed slug in ``limits``: the keys of its newest entries (at most its limit),
-    newest first with ties by key, and how many entries it has in all. Read from the store's
-    index in one pass, without decoding any entry."""
-    index = store.index_rows()
-    counts = Counter(chain.from_iterable(topics for _, topics in index.values()))
-    totals = {slug: len(index) if slug == ALL else counts.get(slug, 0) for slug in limits}
-    newest: dict[str, list[str]] = {slug: [] for slug in limits}
-    open_slugs = {slug for slug in limits if limits[slug] > 0 and totals[slug] > 0}
-    for _, key, topics in sorted((-seconds, key, topics) for key, (seconds, topics) in index.items()):
-        for slug in (ALL, *topics):
-            if slug in open_slugs:
-                newest[slug].append(key)
-                if len(newest[slug]) >= min(limits[slug], totals[slug]):
-                    open_slugs.discard(slug)
-        if not open_slugs:
-            break
-    return newest, totals
-
-
 def site_view(config: Config, store: Store, now: datetime) -> SiteView:
     """The feeds to publish, read from the store: only the entries a feed can hold are decoded."""
     site = config.site
@@ -363,8 +348,10 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
         (ALL, f"{site.title}: all papers", site.description, None)
     ]
     feeds += [(t.slug, f"{site.title}: {t.title}", t.description, t) for t in config.topics]
-    limits = {slug: feed_bounds(config, rule)[2] for slug, _, _, rule in feeds}
-    newest, totals = _newest_keys(store, limits)
+    counts = store.topic_counts()
+    counts[ALL] = store.count()
+    newest = {slug: store.newest_keys(None if slug == ALL else slug, feed_bounds(config, rule)[2])
+              for slug, _, _, rule in feeds}
     wanted = sorted({key for keys in newest.values() for key in keys})
     decoded = {entry.key: entry for entry in store.get_many(wanted)}
     views = []
@@ -373,7 +360,7 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
         chosen = select_window(members, config, now, topic=rule)
         updated = max((e.updated for e in chosen if e.updated), default=store.created)
         views.append(FeedView(slug, title, description, base, tuple(chosen), updated,
-                              totals[slug]))
+                              counts.get(slug, 0)))
     return SiteView(site.title, site.description, site.author, base, tuple(views))
 
 
@@ -402,7 +389,7 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
     folder or URL of a previously published site) restores ids and dates a lost cache forgot."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport(output=config.site.output)
-    seeds = read_seeds(seed_from, contact=config.site.contact) if seed_from else None
+    seeds = asyncio.run(_read_seeds(config, seed_from, sleep)) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
         if seeds is not None:
             report.seeded = store.add_seeds(seeds)
@@ -414,6 +401,11 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
             report.write = write_site(config.site.output, files)
             remember_build(config, store, view, files)
     return report
+
+
+async def _read_seeds(config: Config, location: str, sleep: Sleep | None) -> list[tuple[str, Seed]]:
+    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep) as fetcher:
+        return await read_seeds(location, fetcher=fetcher)
 
 
 # Skipping a build that cannot change anything --------------------------------------------------

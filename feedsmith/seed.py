@@ -1,72 +1,34 @@
 """Seeding a lost store from the site it published: a folder or URL in, (store key, ``Seed``) out.
 
 A run on a fresh machine (CI, a container) has no store; without one every entry would come back
-with today's date. ``read_seeds`` reads the previously published ``all.atom`` (from a folder, a
-file, or an http(s) URL of the site, fetched with a timeout and a size cap) and returns each
-entry's id with its published and updated dates. The store keeps them as seeds; when a source
-delivers one of those ids again, the entry gets its old id and dates back (``merge_entries``).
-No published feed yet (missing file, HTTP 404) means no seeds, not an error.
+with today's date. ``read_seeds`` reads every Atom feed the site published (a folder's ``*.atom``
+files; for a URL, each feed its ``feeds.opml`` lists, else its ``all.atom``) and returns each
+entry's id with its published and updated dates. URLs are fetched by the crawler's ``Fetcher``,
+with its deadlines and size caps. The store keeps them as seeds; when a source delivers one of
+those ids again, the entry gets its old id and dates back (``merge_entries``). Nothing published
+yet (a missing folder or file, HTTP 404) means no seeds, not an error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import UTC
 from pathlib import Path
 from urllib.parse import urljoin
 
-import httpx
-
 from .dates import from_struct
-from .errors import SourceError, StoreError
-from .http import user_agent
+from .errors import HTTPStatusError, SourceError, StoreError
+from .http import Fetcher
 from .ids import arxiv_key, extract_arxiv_id, url_key
 from .model import Seed
 from .sources.feed import parse_xml_feed
 
-SEED_FILE = "all.atom"
+LIST_FILE = "feeds.opml"
+FALLBACK_FEED = "all.atom"
 MAX_SEED_BYTES = 50 * 1024 * 1024
-SEED_TIMEOUT = 30.0
-
-
-def seed_location(location: str) -> str:
-    """The ``all.atom`` that ``location`` (a site folder or URL, or the feed itself) means."""
-    if location.startswith(("http://", "https://")):
-        if location.endswith(".atom"):
-            return location
-        return urljoin(location if location.endswith("/") else location + "/", SEED_FILE)
-    path = Path(location)
-    return str(path / SEED_FILE if path.is_dir() else path)
-
-
-def _fetch(url: str, *, contact: str, timeout: float) -> bytes | None:
-    headers = {"User-Agent": user_agent(contact)}
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
-            with client.stream("GET", url) as response:
-                if response.status_code == 404:
-                    return None
-                if response.status_code != 200:
-                    raise StoreError(f"cannot seed from {url}: HTTP {response.status_code}")
-                data = bytearray()
-                for chunk in response.iter_bytes():
-                    data += chunk
-                    if len(data) > MAX_SEED_BYTES:
-                        raise StoreError(f"cannot seed from {url}: larger than {MAX_SEED_BYTES} bytes")
-                return bytes(data)
-    except httpx.HTTPError as exc:
-        raise StoreError(f"cannot seed from {url}: {exc}") from None
-
-
-def _read(path: str) -> bytes | None:
-    try:
-        if Path(path).stat().st_size > MAX_SEED_BYTES:
-            raise StoreError(f"cannot seed from {path}: larger than {MAX_SEED_BYTES} bytes")
-        return Path(path).read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise StoreError(f"cannot seed from {path}: {exc.strerror}") from None
+# The Atom files an OPML list names, by file name only: seeding never leaves the seed location.
+_LISTED_ATOM = re.compile(rb'xmlUrl="[^"]*?/?([a-z0-9][a-z0-9._-]*\.atom)"')
 
 
 def parse_seeds(data: bytes, *, where: str = "feed") -> list[tuple[str, Seed]]:
@@ -94,12 +56,60 @@ def parse_seeds(data: bytes, *, where: str = "feed") -> list[tuple[str, Seed]]:
     return seeds
 
 
-def read_seeds(location: str, *, contact: str = "",
-               timeout: float = SEED_TIMEOUT) -> list[tuple[str, Seed]]:
-    """The seeds in the ``all.atom`` of ``location``; [] if nothing was published there yet."""
-    where = seed_location(location)
-    if where.startswith(("http://", "https://")):
-        data = _fetch(where, contact=contact, timeout=timeout)
+def _read_file(path: Path) -> bytes | None:
+    try:
+        if path.stat().st_size > MAX_SEED_BYTES:
+            raise StoreError(f"cannot seed from {path}: larger than {MAX_SEED_BYTES} bytes")
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot seed from {path}: {exc.strerror}") from None
+
+
+async def _fetch(fetcher: Fetcher, url: str) -> bytes | None:
+    try:
+        return (await fetcher.get(url)).body
+    except HTTPStatusError as exc:
+        if exc.status in (404, 410):
+            return None
+        raise StoreError(f"cannot seed from {exc}") from None
+    except SourceError as exc:
+        raise StoreError(f"cannot seed from {exc}") from None
+
+
+def listed_feeds(opml: bytes) -> list[str]:
+    """The file names of the Atom feeds a site's ``feeds.opml`` lists, in order, once each."""
+    names = [match.decode() for match in _LISTED_ATOM.findall(opml)]
+    return list(dict.fromkeys(names))
+
+
+async def _site_feeds(fetcher: Fetcher, base: str) -> list[tuple[str, bytes | None]]:
+    base = base if base.endswith("/") else base + "/"
+    listing = await _fetch(fetcher, urljoin(base, LIST_FILE))
+    names = listed_feeds(listing) if listing is not None else []
+    urls = [urljoin(base, name) for name in (names or [FALLBACK_FEED])]
+    bodies = await asyncio.gather(*(_fetch(fetcher, url) for url in urls))
+    return list(zip(urls, bodies, strict=True))
+
+
+async def read_seeds(location: str, *, fetcher: Fetcher) -> list[tuple[str, Seed]]:
+    """The seeds in every feed published at ``location``: a site folder, an Atom file, a site
+    URL or an Atom URL. The first feed that names a key gives its seed (every feed of one site
+    carries the same dates for an entry)."""
+    if location.startswith(("http://", "https://")):
+        if location.endswith(".atom"):
+            feeds = [(location, await _fetch(fetcher, location))]
+        else:
+            feeds = await _site_feeds(fetcher, location)
     else:
-        data = _read(where)
-    return [] if data is None else parse_seeds(data, where=where)
+        path = Path(location)
+        files = sorted(path.glob("*.atom"), key=lambda p: (p.name != FALLBACK_FEED, p.name)) \
+            if path.is_dir() else [path]
+        feeds = [(str(p), _read_file(p)) for p in files]
+    seeds: dict[str, Seed] = {}
+    for where, data in feeds:
+        if data is not None:
+            for key, seed in parse_seeds(data, where=where):
+                seeds.setdefault(key, seed)
+    return list(seeds.items())

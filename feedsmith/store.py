@@ -1,167 +1,122 @@
-"""The entry store: one diskcache directory holding entries by canonical key, run metadata and
-HTTP validators. Entries are never evicted and never expire.
+"""The store of record: one SQLite database file, ``store.sqlite``, with an explicit schema.
 
-In: entries from sources (``ingest``), seeds from a published feed (``add_seeds``), JSON Lines
-(``import_jsonl``). Out: stored entries (``entries``, ``get``, ``keys_by_first_seen``), JSON Lines
-(``export_jsonl``), a verification report (``check``). One writer at a time: ``open_store`` takes an
-OS-level lock (flock, released by the kernel if the process dies) and refuses a store whose database
-is missing its marker, truncated or not SQLite at all.
+In: entries to write (``put_many``, one transaction), seeds from a published site, JSON Lines
+(``import_jsonl``). Out: stored entries (``get``, ``get_many``, ``entries``), a feed's newest keys
+(``newest_keys``, one indexed query), JSON Lines (``export_jsonl``, optionally salvaging around
+damaged records), a list of problems (``check``). The store only reads and writes rows: what to
+write is decided elsewhere (``feedsmith.ingest``, ``feedsmith.merge``).
 
-Besides entries (``e:<key>``) the store keeps meta records (``m:<name>``): the marker, the topic
-rules fingerprint, seeds, and an index of every entry's first_seen and topics, so rendering can
-choose a feed's entries without unpickling the whole store.
+Schema (``PRAGMA user_version`` = the last migration applied):
+
+- ``entries(key, guid, first_seen, updated, record)``: one row per paper or item; ``record`` is the
+  entry as JSON (``model.entry_to_record``); ``first_seen``/``updated`` are POSIX seconds.
+- ``entry_topics(topic, key, first_seen)``: topic membership, indexed newest first per topic.
+- ``seeds(key, guid, first_seen, updated)``: ids and dates read from a published site.
+- ``meta(name, value)``: JSON values: ``store`` (id, created), ``generation``, ``rules``, ...
+
+One writer at a time: ``open_store`` takes an OS-level lock (released by the kernel if the
+process dies). WAL mode while open; every run ends with a ``wal_checkpoint(TRUNCATE)``, so the
+database file alone is the whole store. A file that is empty, truncated, not SQLite, not a
+feedsmith store or from a newer feedsmith is refused loudly, never read as empty.
 """
 
 from __future__ import annotations
 
 import json
-import pickle
+import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-import diskcache
 import filelock
 
+from .convert import OldStore, is_old_store, move_aside, read_old_store, save_validators
 from .errors import StoreError
-from .merge import merge_entries
 from .model import Entry, Seed, entry_from_record, entry_to_record
 
-STORE_FORMAT = 1
-_ENTRY = "e:"
-_META = "m:"
-_MARKER = _META + "store"
-_GENERATION = _META + "generation"  # bumped by every write of entries
-_SQLITE_MAGIC = b"SQLite format 3\x00"
-DEFAULT_LOCK_TIMEOUT = 60.0
-INDEX = "index"
-INDEX_GENERATION = "index-generation"
-SEEDS = "seeds"
+STORE_FILE = "store.sqlite"
+LOCK_FILE = "lock"
 EXPORT_HEADER = "feedsmith-store"
+EXPORT_FORMAT = 2
+"""Format 1: exports of feedsmith 0.1.0; the entry lines are the same, only the header differs."""
+DEFAULT_LOCK_TIMEOUT = 60.0
+log = logging.getLogger("feedsmith")
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: the first schema
+    """
+    CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+    CREATE TABLE entries (
+        key TEXT PRIMARY KEY,
+        guid TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        updated REAL,
+        record TEXT NOT NULL
+    );
+    CREATE INDEX entries_newest ON entries (first_seen DESC, key);
+    CREATE TABLE entry_topics (
+        topic TEXT NOT NULL,
+        key TEXT NOT NULL,
+        first_seen REAL NOT NULL,
+        PRIMARY KEY (key, topic)
+    ) WITHOUT ROWID;
+    CREATE INDEX entry_topics_newest ON entry_topics (topic, first_seen DESC, key);
+    CREATE TABLE seeds (
+        key TEXT PRIMARY KEY,
+        guid TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        updated TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass
-class RunClock:
-    """Distinct timestamps for entries first seen (or changed) in one run: the run's start time
-    minus one second per entry already stamped, so source order is kept and none is in the future."""
+class Export:
+    """What ``export_jsonl`` wrote: how many entries, and the damaged records it skipped."""
 
-    start: datetime
-    issued: int = 0
-
-    def next(self) -> datetime:
-        """The next timestamp, one second earlier than the previous one."""
-        stamp = self.start - timedelta(seconds=self.issued)
-        self.issued += 1
-        return stamp
+    count: int = 0
+    skipped: list[str] = field(default_factory=list)
 
 
-@dataclass
-class IngestReport:
-    """What one ingest did: keys of entries that are new, and of those whose content changed."""
-
-    new: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+def _seconds(value: datetime | None) -> float | None:
+    return value.timestamp() if value is not None else None
 
 
-def _check_database_file(path: Path) -> None:
-    if not path.exists():
-        return
+def _record_json(entry: Entry) -> str:
+    return json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False)
+
+
+def decode_record(key: str, text: str) -> Entry:
+    """The entry stored as JSON ``text`` under ``key``; ValueError if it is not one."""
     try:
-        with path.open("rb") as handle:
-            head = handle.read(len(_SQLITE_MAGIC))
-    except OSError as exc:
-        raise StoreError(f"store {path}: cannot read: {exc.strerror}") from None
-    if head != _SQLITE_MAGIC:
-        what = "empty (zero bytes)" if not head else "not an SQLite database"
-        raise StoreError(
-            f"store {path} is {what}; refusing to use it (it would re-publish every entry as "
-            "new). Restore it from a backup (`feedsmith store import`) or move the folder away."
-        )
-    expected = _expected_size(path)
-    if expected is not None and path.stat().st_size < expected:
-        raise StoreError(
-            f"store {path} is truncated ({path.stat().st_size} of {expected} bytes); refusing to "
-            "use it. Restore it from a backup (`feedsmith store import`) or move the folder away."
-        )
-
-
-def _expected_size(path: Path) -> int | None:
-    """The database size its SQLite header records (page size x page count), if the header says
-    that count is valid; None if it cannot tell."""
-    with path.open("rb") as handle:
-        header = handle.read(100)
-    if len(header) < 100:
-        return 1 << 62  # shorter than its own header: certainly truncated
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    pages = int.from_bytes(header[28:32], "big")
-    change_counter, valid_for = header[24:28], header[92:96]
-    if pages == 0 or change_counter != valid_for:
-        return None
-    return page_size * pages
+        entry = entry_from_record(json.loads(text))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
+    if entry.key != key:
+        raise ValueError(f"holds key {entry.key}")
+    return entry
 
 
 class Store:
-    """An open entry store; use ``open_store`` to get one."""
+    """An open store; use ``open_store`` to get one."""
 
-    def __init__(self, cache: diskcache.Cache, directory: Path) -> None:
-        self._cache = cache
+    def __init__(self, db: sqlite3.Connection, directory: Path) -> None:
+        self._db = db
         self.directory = directory
-        self._seeds: dict[str, Seed] | None = None
-        self._index_rows: dict[str, tuple[float, tuple[str, ...]]] | None = None
-        self._index_dirty = False
+        self._has_seeds: bool | None = None
 
     # entries -------------------------------------------------------------------------------
     def get(self, key: str) -> Entry | None:
-        """The stored entry with canonical ``key``, else None."""
-        record = self._read(_ENTRY + key)
-        return entry_from_record(record) if record is not None else None
-
-    def entries(self) -> Iterator[Entry]:
-        """Every stored entry, in no particular order."""
-        for cache_key in self._guard(lambda: list(self._cache.iterkeys())):
-            if isinstance(cache_key, str) and cache_key.startswith(_ENTRY):
-                record = self._read(cache_key)
-                if record is not None:
-                    yield entry_from_record(record)
-
-    def put_many(self, entries: Iterable[Entry]) -> None:
-        """Store ``entries`` (replacing any with the same key) in one transaction."""
-        def write() -> None:
-            index = self._index()
-            rows = {}
-            with self._cache.transact():
-                for entry in entries:
-                    self._cache.set(_ENTRY + entry.key, entry_to_record(entry))
-                    rows[entry.key] = _index_row(entry)
-                if rows:
-                    self._cache.incr(_GENERATION, default=0)
-            if rows:  # committed: now the index may say so
-                index.update(rows)
-                self._index_dirty = True
-        self._guard(write)
-
-    def delete_many(self, keys: Iterable[str]) -> int:
-        """Remove the entries with these keys; how many were there."""
-        def delete() -> int:
-            index = self._index()
-            gone = []
-            with self._cache.transact():
-                for key in keys:
-                    if self._cache.delete(_ENTRY + key):
-                        gone.append(key)
-                count = len(gone)
-                if count:
-                    self._cache.incr(_GENERATION, default=0)
-            for key in gone:
-                index.pop(key, None)
-            self._index_dirty = self._index_dirty or bool(gone)
-            return count
-        return int(self._guard(delete))
+        """The stored entry with canonical ``key``, else None; StoreError if it is damaged."""
+        row = self._one("SELECT record FROM entries WHERE key = ?", (key,))
+        return self._decode(key, row[0]) if row is not None else None
 
     def get_many(self, keys: Iterable[str]) -> list[Entry]:
         """The stored entries with these keys, in the order given (missing keys are skipped)."""
@@ -172,80 +127,116 @@ class Store:
                 out.append(entry)
         return out
 
+    def entries(self) -> Iterator[Entry]:
+        """Every stored entry, newest first."""
+        for key, text in self._all("SELECT key, record FROM entries ORDER BY first_seen DESC, key"):
+            yield self._decode(key, text)
+
+    def put_many(self, entries: Iterable[Entry]) -> None:
+        """Store ``entries`` (replacing any with the same key) in one transaction."""
+        rows = [(e.key, e.guid, _seconds(e.first_seen) or 0.0, _seconds(e.updated), _record_json(e),
+                 e.topics) for e in entries]
+        if not rows:
+            return
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+                           [row[:5] for row in rows])
+            db.executemany("DELETE FROM entry_topics WHERE key = ?", [(row[0],) for row in rows])
+            db.executemany("INSERT INTO entry_topics VALUES (?, ?, ?)",
+                           [(topic, key, seen) for key, _, seen, _, _, topics in rows
+                            for topic in topics])
+            self._bump_generation(db)
+
+    def delete_many(self, keys: Iterable[str]) -> int:
+        """Remove the entries with these keys; how many were there."""
+        pairs = [(key,) for key in keys]
+        with self.transaction() as db:
+            count = sum(db.execute("DELETE FROM entries WHERE key = ?", pair).rowcount
+                        for pair in pairs)
+            db.executemany("DELETE FROM entry_topics WHERE key = ?", pairs)
+            if count:
+                self._bump_generation(db)
+        return count
+
     def keys_by_first_seen(self, topic: str | None = None) -> list[tuple[datetime, str]]:
-        """(first_seen, key) of every entry (in ``topic`` if given), newest first, ties by key;
-        read from the index, without unpickling any entry."""
-        rows = [(seconds, key) for key, (seconds, topics) in self._index().items()
-                if topic is None or topic in topics]
-        rows.sort(key=lambda row: (-row[0], row[1]))
+        """(first_seen, key) of every entry (in ``topic`` if given), newest first, ties by key."""
+        if topic is None:
+            rows = self._all("SELECT first_seen, key FROM entries ORDER BY first_seen DESC, key")
+        else:
+            rows = self._all("SELECT first_seen, key FROM entry_topics WHERE topic = ? "
+                             "ORDER BY first_seen DESC, key", (topic,))
         return [(datetime.fromtimestamp(seconds, UTC), key) for seconds, key in rows]
 
+    def newest_keys(self, topic: str | None, limit: int) -> list[str]:
+        """The keys of the ``limit`` newest entries (in ``topic`` if given), ties by key."""
+        if topic is None:
+            rows = self._all("SELECT key FROM entries ORDER BY first_seen DESC, key LIMIT ?",
+                             (limit,))
+        else:
+            rows = self._all("SELECT key FROM entry_topics WHERE topic = ? "
+                             "ORDER BY first_seen DESC, key LIMIT ?", (topic, limit))
+        return [key for (key,) in rows]
+
+    def topic_counts(self) -> dict[str, int]:
+        """How many entries each topic holds."""
+        return dict(self._all("SELECT topic, count(*) FROM entry_topics GROUP BY topic"))
+
     def count(self) -> int:
-        """How many entries the store holds (from the index)."""
-        return len(self._index())
+        """How many entries the store holds."""
+        row = self._one("SELECT count(*) FROM entries")
+        return int(row[0]) if row else 0
+
+    def has(self, key: str) -> bool:
+        """Whether an entry with ``key`` is stored."""
+        return self._one("SELECT 1 FROM entries WHERE key = ?", (key,)) is not None
 
     def prune(self, older_than: datetime) -> int:
         """Remove entries first seen before ``older_than``; how many were removed."""
-        old = [key for key, (seconds, _) in self._index().items()
-               if seconds < older_than.timestamp()]
-        return self.delete_many(old)
+        rows = self._all("SELECT key FROM entries WHERE first_seen < ?", (older_than.timestamp(),))
+        return self.delete_many(key for (key,) in rows)
 
     # seeds ---------------------------------------------------------------------------------
     def add_seeds(self, seeds: Iterable[tuple[str, Seed]]) -> int:
-        """Remember (store key, seed) pairs for keys not in the store yet; how many were added."""
-        stored = dict(self.meta(SEEDS, {}))
-        index = self._index()
+        """Remember (store key, seed) pairs for keys not stored yet; how many were added."""
         added = 0
-        for key, seed in seeds:
-            if key in index or key in stored:
-                continue
-            stored[key] = {"guid": seed.guid, "first_seen": seed.first_seen.isoformat(),
-                           "updated": seed.updated.isoformat()}
-            added += 1
-        self.set_meta(SEEDS, stored)
-        self._seeds = None
+        with self.transaction() as db:
+            for key, seed in seeds:
+                if self.has(key):
+                    continue
+                cursor = db.execute("INSERT OR IGNORE INTO seeds VALUES (?, ?, ?, ?)",
+                                    (key, seed.guid, seed.first_seen.isoformat(),
+                                     seed.updated.isoformat()))
+                added += cursor.rowcount
+        self._has_seeds = None
         return added
 
     def seed_for(self, entry: Entry) -> Seed | None:
         """The seed recorded for ``entry``'s key (or its guid), if any."""
-        if self._seeds is None:
-            self._seeds = {key: Seed(v["guid"], datetime.fromisoformat(v["first_seen"]),
-                                     datetime.fromisoformat(v["updated"]))
-                           for key, v in dict(self.meta(SEEDS, {})).items()}
-        return self._seeds.get(entry.key) or self._seeds.get("guid:" + entry.guid)
+        if self._has_seeds is None:
+            self._has_seeds = self._one("SELECT 1 FROM seeds LIMIT 1") is not None
+        if not self._has_seeds:
+            return None
+        for key in (entry.key, "guid:" + entry.guid):
+            row = self._one("SELECT guid, first_seen, updated FROM seeds WHERE key = ?", (key,))
+            if row is not None:
+                return Seed(row[0], datetime.fromisoformat(row[1]), datetime.fromisoformat(row[2]))
+        return None
 
-    def ingest(self, entries: Iterable[Entry], *, clock: RunClock,
-               classify: Callable[[Entry], Entry] | None = None) -> IngestReport:
-        """Merge ``entries`` into the store: new keys get the next ``clock`` stamp as first_seen,
-        known keys keep theirs; ``classify`` gives each new or merged entry its topics. Several
-        entries with one key in the same batch merge too."""
-        report = IngestReport()
-        pending: dict[str, Entry] = {}
-        known = self._index()
-        for entry in entries:
-            old = pending.get(entry.key) or (self.get(entry.key) if entry.key in known else None)
-            seed = self.seed_for(entry) if old is None else None
-            merged = merge_entries(old, entry, stamp=clock.next, run=clock.start, seed=seed)
-            if classify is not None:
-                merged = classify(merged)
-            if old is None:
-                report.new.append(entry.key)
-            elif merged.updated != old.updated and entry.key not in report.new:
-                report.changed.append(entry.key)
-            if merged != old:
-                pending[entry.key] = merged
-        self.put_many(pending.values())
-        return report
+    def seeds(self) -> dict[str, dict[str, str]]:
+        """Every seed, as ``store export`` writes them: key -> guid, first_seen, updated."""
+        return {key: {"first_seen": seen, "guid": guid, "updated": updated}
+                for key, guid, seen, updated in self._all("SELECT * FROM seeds ORDER BY key")}
 
     # metadata ------------------------------------------------------------------------------
     def meta(self, name: str, default: Any = None) -> Any:
-        """The run metadata stored under ``name``."""
-        value = self._read(_META + name)
-        return default if value is None else value
+        """The JSON value stored under ``name``, else ``default``."""
+        row = self._one("SELECT value FROM meta WHERE name = ?", (name,))
+        return default if row is None else json.loads(row[0])
 
     def set_meta(self, name: str, value: Any) -> None:
-        """Store run metadata ``value`` under ``name``."""
-        self._guard(lambda: self._cache.set(_META + name, value))
+        """Store the JSON ``value`` under ``name``."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, json.dumps(value)))
 
     @property
     def generation(self) -> int:
@@ -257,24 +248,35 @@ class Store:
         """When this store was created: the stable date of feeds that have no entries."""
         return datetime.fromisoformat(self.meta("store")["created"])
 
+    @property
+    def store_id(self) -> str:
+        """A random id given to this store when it was created (the crawl cache records it)."""
+        return str(self.meta("store")["id"])
+
     # backup and verification -------------------------------------------------------------
-    def export_jsonl(self, out: IO[str]) -> int:
-        """Write a header line and every entry (sorted by key) as JSON Lines; how many entries."""
-        header = {EXPORT_HEADER: STORE_FORMAT, "created": self.meta("store")["created"],
-                  SEEDS: self.meta(SEEDS, {})}
+    def export_jsonl(self, out: IO[str], *, salvage: bool = False) -> Export:
+        """Write a header line and every entry (sorted by key) as JSON Lines. A damaged record
+        raises StoreError, or with ``salvage`` is skipped and named in the result."""
+        header = {EXPORT_HEADER: EXPORT_FORMAT, "created": self.meta("store")["created"],
+                  "seeds": self.seeds()}
         out.write(json.dumps(header, sort_keys=True) + "\n")
-        count = 0
-        for key in sorted(self._index()):
-            entry = self.get(key)
-            if entry is not None:
-                out.write(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False)
-                          + "\n")
-                count += 1
-        return count
+        result = Export()
+        for key, text in self._all("SELECT key, record FROM entries ORDER BY key"):
+            try:
+                entry = decode_record(key, text)
+            except ValueError as exc:
+                if not salvage:
+                    raise StoreError(f"store {self.directory}: entry {key} is damaged ({exc}); "
+                                     "`feedsmith store export --salvage` exports the others") from None
+                result.skipped.append(f"{key} ({exc})")
+                continue
+            out.write(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False) + "\n")
+            result.count += 1
+        return result
 
     def import_jsonl(self, lines: Iterable[str], *, name: str = "input") -> int:
-        """Read what ``export_jsonl`` wrote into this store, which must hold no entries; how many
-        entries were imported. StoreError (nothing imported) on any bad line."""
+        """Read what ``export_jsonl`` wrote (format 1 or 2) into this store, which must hold no
+        entries; how many were imported. StoreError (nothing imported) on any bad line."""
         if self.count():
             raise StoreError(f"store {self.directory} already holds {self.count()} entries; import "
                              "into an empty cache folder")
@@ -293,129 +295,191 @@ class Store:
                 raise StoreError(f"{name} line {number}: not a feedsmith entry record ({exc})") from None
         if header is None:
             raise StoreError(f"{name}: missing the {EXPORT_HEADER} header line of `store export`")
-        if header[EXPORT_HEADER] != STORE_FORMAT:
-            raise StoreError(f"{name}: store format {header[EXPORT_HEADER]}, this feedsmith reads "
-                             f"{STORE_FORMAT}")
-        self.set_meta("store", {"format": STORE_FORMAT, "created": header["created"]})
-        self.set_meta(SEEDS, header.get(SEEDS) or {})
-        self._seeds = None
+        if header[EXPORT_HEADER] not in (1, EXPORT_FORMAT):
+            raise StoreError(f"{name}: export format {header[EXPORT_HEADER]}, this feedsmith reads "
+                             f"1 and {EXPORT_FORMAT}")
+        with self.transaction() as db:
+            marker = {**self.meta("store"), "created": header["created"]}
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('store', ?)", (json.dumps(marker),))
+            db.execute("DELETE FROM seeds")
+            db.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)",
+                           [(key, s["guid"], s["first_seen"], s["updated"])
+                            for key, s in (header.get("seeds") or {}).items()])
+        self._has_seeds = None
         self.put_many(entries)
         return len(entries)
 
     def check(self) -> list[str]:
-        """Problems found: SQLite integrity, the marker, every record decoding, the index; [] if
-        the store is sound."""
-        problems: list[str] = []
-        self.flush_index()
+        """Every problem found: SQLite integrity, the marker, each record that cannot be read,
+        topic rows that disagree with their record; [] if the store is sound."""
         try:
-            rows = self._cache._sql("PRAGMA integrity_check").fetchall()
+            result = [str(row[0]) for row in self._db.execute("PRAGMA integrity_check")]
         except sqlite3.DatabaseError as exc:
             return [f"SQLite integrity check failed: {exc}"]
-        result = [str(row[0]) for row in rows]
         if result != ["ok"]:
-            problems.extend(f"SQLite: {line}" for line in result[:10])
-            return problems
+            return [f"SQLite: {line}" for line in result[:10]]
+        problems: list[str] = []
         marker = self.meta("store")
-        if not isinstance(marker, dict) or marker.get("format") != STORE_FORMAT:
-            problems.append("the store marker is missing or has an unknown format")
-        keys: list[str] = []
-        for cache_key in self._guard(lambda: list(self._cache.iterkeys())):
-            if not (isinstance(cache_key, str) and cache_key.startswith(_ENTRY)):
-                continue
-            key = cache_key[len(_ENTRY):]
+        if not isinstance(marker, dict) or "created" not in marker:
+            problems.append("the store marker is missing")
+        topics: dict[str, set[str]] = {}
+        for topic, key in self._all("SELECT topic, key FROM entry_topics"):
+            topics.setdefault(key, set()).add(topic)
+        for key, text in self._all("SELECT key, record FROM entries ORDER BY key"):
             try:
-                entry = entry_from_record(self._cache.get(cache_key))
-                if entry.key != key:
-                    raise ValueError(f"holds key {entry.key}")
-            except Exception as exc:  # any failure to decode is what we report
-                problems.append(f"entry {key}: cannot be read ({type(exc).__name__}: {exc})")
+                entry = decode_record(key, text)
+            except ValueError as exc:
+                problems.append(f"entry {key}: cannot be read ({exc})")
                 continue
-            keys.append(key)
-        try:
-            record = self._cache.get(_META + INDEX)
-            index = record.get("rows") if isinstance(record, dict) else None
-        except Exception:
-            index = None
-        if not isinstance(index, dict) or set(index) != set(keys):
-            problems.append("the first-seen index does not match the entries "
-                            "(it is rebuilt the next time the store is opened)")
+            if set(entry.topics) != topics.pop(key, set()):
+                problems.append(f"entry {key}: its topic rows disagree with its record")
+        problems.extend(f"topic rows for {key}, which is not stored" for key in sorted(topics))
         return problems
 
-    def rebuild_index(self) -> None:
-        """Recompute the first-seen index from the entries (after an upgrade, a repair or a run
-        that ended before it saved the index)."""
-        index = {}
-        for entry in self.entries():
-            index[entry.key] = _index_row(entry)
-        self._index_rows = index
-        self._index_dirty = True
-        self.flush_index()
-
-    def flush_index(self) -> None:
-        """Save the in-memory first-seen index, tagged with the store generation it describes
-        (written once per run, not per write: a run that dies first leaves a stale tag, and the
-        next open rebuilds the index)."""
-        if self._index_dirty and self._index_rows is not None:
-            generation = self.generation
-            record = {"generation": generation, "rows": self._index_rows}
-
-            def write() -> None:
-                with self._cache.transact():
-                    self._cache.set(_META + INDEX, record)
-                    self._cache.set(_META + INDEX_GENERATION, generation)
-            self._guard(write)
-            self._index_dirty = False
-
-    def index_rows(self) -> dict[str, tuple[float, tuple[str, ...]]]:
-        """Key -> (first seen in POSIX seconds, topics) of every entry, without unpickling any."""
-        return self._index()
-
     # plumbing ------------------------------------------------------------------------------
-    def _index(self) -> dict[str, tuple[float, tuple[str, ...]]]:
-        if self._index_rows is None:
-            record = self._read(_META + INDEX)
-            rows = record.get("rows") if isinstance(record, dict) else None
-            self._index_rows = rows if isinstance(rows, dict) else {}
-        return self._index_rows
-
-    def index_is_current(self) -> bool:
-        """Whether the saved index describes the entries as they are (same generation); read
-        from a small tag, so that a run that needs no index never loads it."""
-        tag = self.meta(INDEX_GENERATION)
-        return (tag is not None and tag == self.generation
-                and bool(self._guard(lambda: (_META + INDEX) in self._cache)))
-
-    def _read(self, cache_key: str) -> Any:
-        return self._guard(lambda: self._cache.get(cache_key))
-
-    def _guard(self, action: Any) -> Any:
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any error."""
         try:
-            return action()
-        except sqlite3.DatabaseError as exc:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.directory}: {exc}") from None
+
+    def _bump_generation(self, db: sqlite3.Connection) -> None:
+        db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (name) "
+                   "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def _decode(self, key: str, text: str) -> Entry:
+        try:
+            return decode_record(key, text)
+        except ValueError as exc:
+            raise StoreError(f"store {self.directory}: entry {key} is damaged ({exc}); "
+                             "`feedsmith store check` lists every damaged record") from None
+
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
             raise StoreError(f"store {self.directory} is damaged: {exc}") from None
-        except (pickle.UnpicklingError, EOFError) as exc:
-            raise StoreError(f"store {self.directory} is damaged: a record cannot be read "
-                             f"({exc})") from None
-        except OSError as exc:
-            raise StoreError(f"store {self.directory}: {exc.strerror or exc}") from None
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        try:
+            return self._db.execute(sql, params).fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.directory} is damaged: {exc}") from None
 
 
-def _index_row(entry: Entry) -> tuple[float, tuple[str, ...]]:
-    """What the index keeps of an entry: first_seen (POSIX seconds) and topics."""
-    seen = entry.first_seen.timestamp() if entry.first_seen else 0.0
-    return (seen, entry.topics)
+def store_exists(directory: Path) -> bool:
+    """Whether ``directory`` holds a store (of this feedsmith, or one to convert)."""
+    return (Path(directory) / STORE_FILE).exists() or is_old_store(Path(directory))
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the database at ``path`` (created if absent), in autocommit mode: every
+    write goes through ``Store.transaction``."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = NORMAL")
+    return db
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Apply the migrations ``db`` lacks; refuse a database this feedsmith cannot read."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"store {path} has schema version {version}, written by a newer "
+                         f"feedsmith (this one reads up to {SCHEMA_VERSION}); upgrade feedsmith")
+    if version == 0 and db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        raise StoreError(f"{path} is an SQLite database but not a feedsmith store; refusing to "
+                         "use it. Move it away or choose another --cache-dir.")
+    for number in range(version, SCHEMA_VERSION):
+        db.execute("BEGIN IMMEDIATE")
+        for statement in MIGRATIONS[number].split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {number + 1}")
+        db.execute("COMMIT")
+
+
+def _refuse_damaged_file(path: Path) -> None:
+    """Refuse a database file that SQLite would silently read as empty or partial."""
+    size = path.stat().st_size
+    restore = ("Restore it from a backup (`feedsmith store import`) or move the folder away.")
+    if size == 0:
+        raise StoreError(f"store {path} is empty (zero bytes); refusing to use it (it would "
+                         f"re-publish every entry as new). {restore}")
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        return  # pages live in the WAL until the next checkpoint: the file may be shorter
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        pages, page_size = (db.execute(f"PRAGMA {name}").fetchone()[0]
+                            for name in ("page_count", "page_size"))
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"store {path} is not a readable SQLite database ({exc}). {restore}") from None
+    finally:
+        db.close()
+    if pages * page_size > size:
+        raise StoreError(f"store {path} is truncated ({size} of {pages * page_size} bytes); "
+                         f"refusing to use it. {restore}")
+
+
+def _convert(directory: Path, path: Path, now: datetime) -> str:
+    """Convert the feedsmith 0.1.0 store in ``directory`` into ``path`` (written beside it, then
+    renamed: a crash leaves the old store in place); the line that says what happened."""
+    old: OldStore = read_old_store(directory)
+    building = path.with_name(path.name + ".converting")
+    for leftover in (building, *(building.with_name(building.name + s) for s in ("-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
+    db = connect(building)
+    try:
+        migrate(db, building)
+        store = Store(db, directory)
+        store_id = uuid.uuid4().hex
+        store.set_meta("store", {"id": store_id, "created": old.created})
+        if old.rules is not None:
+            store.set_meta("rules", old.rules)
+        with store.transaction() as tx:
+            tx.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)",
+                           [(key, s["guid"], s["first_seen"], s["updated"])
+                            for key, s in old.seeds.items()])
+        store.put_many(old.entries)
+        generation = store.generation
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot convert the old store in {directory}: {exc}") from None
+    finally:
+        db.close()
+    building.replace(path)
+    save_validators(directory, old, store_id=store_id, generation=generation)
+    aside = move_aside(directory, now)
+    message = (f"converted the feedsmith 0.1.0 store in {directory} to {path.name} "
+               f"({len(old.entries)} entries, {len(old.seeds)} seeds); the old files are in {aside}")
+    if old.damaged:
+        message += f"; {len(old.damaged)} damaged records left behind: " + ", ".join(old.damaged)
+    return message
 
 
 @contextmanager
 def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-               now: datetime | None = None) -> Iterator[Store]:
-    """The store in ``directory`` (created if absent), locked for this process until exit."""
+               now: datetime | None = None, create: bool = True) -> Iterator[Store]:
+    """The store in ``directory``, locked for this process until exit. ``create`` False: a
+    folder without a store is an error, and nothing is created. A feedsmith 0.1.0 store found
+    there is converted first, with one warning line on the ``feedsmith`` logger."""
     directory = Path(directory)
+    if not create and not store_exists(directory):
+        raise StoreError(f"no store at {directory}: run feedsmith build first")
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
         raise StoreError(f"cannot create store folder {directory}: {exc.strerror}") from None
-    lock = filelock.FileLock(str(directory / "lock"), timeout=lock_timeout)
+    lock = filelock.FileLock(str(directory / LOCK_FILE), timeout=lock_timeout)
     try:
         lock.acquire()
     except filelock.Timeout:
@@ -426,35 +490,33 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     except OSError as exc:
         raise StoreError(f"cannot lock store {directory}: {exc.strerror}") from None
     try:
-        database = directory / "cache.db"
-        fresh = not database.exists()
-        _check_database_file(database)
+        path = directory / STORE_FILE
+        if not path.exists() and is_old_store(directory):
+            log.warning(_convert(directory, path, (now or datetime.now(UTC)).replace(microsecond=0)))
+        fresh = not path.exists()
+        if not fresh:
+            _refuse_damaged_file(path)
         try:
-            cache = diskcache.Cache(str(directory), eviction_policy="none", statistics=False,
-                                    cull_limit=0)
-        except (sqlite3.DatabaseError, OSError) as exc:
-            raise StoreError(f"cannot open store {directory}: {exc}") from None
+            db = connect(path)
+            migrate(db, path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {path}: {exc}") from None
+        except OSError as exc:
+            raise StoreError(f"cannot open store {path}: {exc.strerror or exc}") from None
         try:
-            store = Store(cache, directory)
-            marker = store.meta("store")
-            if marker is None:
+            store = Store(db, directory)
+            if store.meta("store") is None:
                 if not fresh:
-                    raise StoreError(
-                        f"store {directory} has lost its marker (truncated or replaced); "
-                        "refusing to treat it as empty. Restore it with `feedsmith store import`."
-                    )
+                    raise StoreError(f"store {path} has lost its marker; refusing to treat it as "
+                                     "empty. Restore it with `feedsmith store import`.")
                 stamp = (now or datetime.now(UTC)).replace(microsecond=0)
-                store.set_meta("store", {"format": STORE_FORMAT, "created": stamp.isoformat()})
-            elif marker.get("format") != STORE_FORMAT:
-                raise StoreError(f"store {directory} has format {marker.get('format')}, "
-                                 f"this feedsmith reads {STORE_FORMAT}")
-            if not store.index_is_current():
-                store.rebuild_index()
+                store.set_meta("store", {"id": uuid.uuid4().hex, "created": stamp.isoformat()})
             yield store
-            # Only a run that ended normally saves its index; after an error the saved one keeps
-            # an older generation tag (if anything was written) and the next open rebuilds it.
-            store.flush_index()
+            try:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                raise StoreError(f"store {path}: cannot checkpoint: {exc}") from None
         finally:
-            cache.close()
+            db.close()
     finally:
         lock.release()

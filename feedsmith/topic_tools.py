@@ -62,9 +62,7 @@ class TryResult:
 @contextmanager
 def existing_store(config: Config) -> Iterator[Store]:
     """The configured store, opened only if a build already made it."""
-    if not (config.site.cache / "cache.db").is_file():
-        raise StoreError(f"no store at {config.site.cache}: run `feedsmith build` first")
-    with open_store(config.site.cache, lock_timeout=READ_LOCK_TIMEOUT) as store:
+    with open_store(config.site.cache, lock_timeout=READ_LOCK_TIMEOUT, create=False) as store:
         yield store
 
 

@@ -114,7 +114,7 @@ def test_out_and_cache_flags_override_the_file(tmp_path: Path, snapshot_config: 
     result = CliRunner().invoke(main, ["build", "--config", str(snapshot_config),
                                        "--out", str(tmp_path / "o"), "--cache-dir", str(tmp_path / "k")])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "o" / "all.atom").is_file() and (tmp_path / "k" / "cache.db").is_file()
+    assert (tmp_path / "o" / "all.atom").is_file() and (tmp_path / "k" / "store.sqlite").is_file()
 
 
 def test_python_dash_m_and_version() -> None:

@@ -24,6 +24,7 @@ from feedsmith.model import Entry
 from feedsmith.plans import page_has_items, plan_for
 from feedsmith.sources import Parsed, parser_for
 from feedsmith.sources.hf import HF_HOST
+from feedsmith.crawl_cache import CrawlCache
 from feedsmith.store import open_store
 from tests.conftest import FIXTURES, ROOT
 from tests.test_crawler import HF_FIXTURE, Waits, daily_pages, write_crawl_config
@@ -179,9 +180,9 @@ def test_hf_trending_falls_back_to_the_page_when_the_api_fails(httpserver: HTTPS
     settings = CrawlSettings(retries=1)
 
     async def run() -> pipeline.SourceFetch:
-        with open_store(tmp_path / "cache") as store:
+        with CrawlCache(tmp_path / "crawl", store_id="s", generation=0) as cache:
             async with Fetcher(settings, contact="x", sleep=Waits()) as fetcher:
-                return await pipeline.fetch_source(fetcher, store, source, TODAY)
+                return await pipeline.fetch_source(fetcher, cache, source, TODAY)
 
     got = asyncio.run(run())
     assert got.error is None and got.bodies == [page]

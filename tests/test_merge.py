@@ -17,7 +17,8 @@ from feedsmith.model import Entry, Links
 from feedsmith.pipeline import classifier, site_view
 from feedsmith.render import site_files
 from feedsmith.sources.hf import HF_HOST
-from feedsmith.store import RunClock, Store, open_store
+from feedsmith.ingest import RunClock, ingest
+from feedsmith.store import Store, open_store
 from feedsmith.topics import compile_topic
 from tests.conftest import write_config
 
@@ -79,7 +80,7 @@ def _ingest(folder: Path, items: list[tuple[Entry, datetime]], config) -> tuple[
     apply = classifier(tuple(compile_topic(t) for t in config.topics))
     with open_store(folder, now=T0) as store:
         for entry, at in items:
-            store.ingest([entry], clock=RunClock(at), classify=apply)
+            ingest(store, [entry], clock=RunClock(at), classify=apply)
         entries = {e.key: e for e in store.entries()}
         files = site_files(site_view(config, store, T0 + timedelta(days=5)))
     feeds = {name: data for name, data in files.items() if not name.endswith(".html")}
@@ -168,7 +169,7 @@ def test_non_arxiv_items_dedup_by_canonical_link_then_title_within_source(tmp_pa
                      links=Links(url=link), origin="rss")
 
     with open_store(tmp_path / "c", now=T0) as store:
-        store.ingest([
+        ingest(store, [
             item("https://blog.example.org/post/?utm_source=x", "A post", "b1"),
             item("http://www.blog.example.org/post", "A post (copy)", "b2"),
             item(None, "Untitled  Thoughts!", "b1", guid=None),
@@ -184,7 +185,7 @@ def test_non_arxiv_items_dedup_by_canonical_link_then_title_within_source(tmp_pa
 def test_store_index_lists_keys_newest_first_without_reading_entries(tmp_path: Path) -> None:
     with open_store(tmp_path / "c", now=T0) as store:
         for n in range(3):
-            store.ingest([delivery(n, 0, 1, 0, 0)], clock=RunClock(T0 + timedelta(days=n)))
+            ingest(store, [delivery(n, 0, 1, 0, 0)], clock=RunClock(T0 + timedelta(days=n)))
         rows = store.keys_by_first_seen()
         assert [k for _, k in rows] == ["arxiv:hep-th/9901001", "arxiv:2402.00002",
                                        "arxiv:2401.00001"]

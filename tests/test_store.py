@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 
 from feedsmith.errors import StoreError
 from feedsmith.sources.hf import parse_daily_papers
-from feedsmith.store import RunClock, open_store
+from feedsmith.ingest import RunClock, ingest
+from feedsmith.store import SCHEMA_VERSION, open_store
 from tests.conftest import SNAPSHOT
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
@@ -21,8 +23,8 @@ def snapshot_entries():  # type: ignore[no-untyped-def]
 
 def test_reingest_keeps_one_entry_and_first_seen(tmp_path: Path) -> None:
     with open_store(tmp_path / "c", now=T0) as store:
-        first = store.ingest(snapshot_entries(), clock=RunClock(T0))
-        second = store.ingest(snapshot_entries(), clock=RunClock(T0 + timedelta(days=1)))
+        first = ingest(store, snapshot_entries(), clock=RunClock(T0))
+        second = ingest(store, snapshot_entries(), clock=RunClock(T0 + timedelta(days=1)))
         entries = {e.key: e for e in store.entries()}
     assert len(first.new) == 72 and second.new == [] and second.changed == []
     assert len(entries) == 72
@@ -31,7 +33,7 @@ def test_reingest_keeps_one_entry_and_first_seen(tmp_path: Path) -> None:
 
 def test_run_clock_keeps_source_order_with_distinct_past_times(tmp_path: Path) -> None:
     with open_store(tmp_path / "c", now=T0) as store:
-        store.ingest(snapshot_entries(), clock=RunClock(T0))
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
         entries = list(store.entries())
     stamps = sorted((e.rank, e.first_seen) for e in entries)
     times = [s for _, s in stamps]
@@ -41,7 +43,7 @@ def test_run_clock_keeps_source_order_with_distinct_past_times(tmp_path: Path) -
 
 def test_store_survives_reopen(tmp_path: Path) -> None:
     with open_store(tmp_path / "c", now=T0) as store:
-        store.ingest(snapshot_entries(), clock=RunClock(T0))
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
     with open_store(tmp_path / "c") as store:
         assert len(list(store.entries())) == 72
         assert store.created == T0
@@ -51,8 +53,8 @@ def test_store_survives_reopen(tmp_path: Path) -> None:
 def test_damaged_store_is_refused(tmp_path: Path, damage: bytes | None) -> None:
     folder = tmp_path / "c"
     with open_store(folder, now=T0) as store:
-        store.ingest(snapshot_entries(), clock=RunClock(T0))
-    database = folder / "cache.db"
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
+    database = folder / "store.sqlite"
     if damage is None:
         database.write_bytes(database.read_bytes()[:4096])  # truncated mid-file
     else:
@@ -62,15 +64,47 @@ def test_damaged_store_is_refused(tmp_path: Path, damage: bytes | None) -> None:
             list(store.entries())
 
 
-def test_index_written_once_per_run_is_rebuilt_after_a_run_that_failed(tmp_path: Path) -> None:
-    """The first-seen index is saved when a run ends normally; a run that fails after writing
-    entries leaves a stale generation tag, and the next open rebuilds the index from entries."""
+def test_a_run_that_fails_after_writing_keeps_what_it_committed(tmp_path: Path) -> None:
     folder = tmp_path / "c"
     with pytest.raises(RuntimeError):
         with open_store(folder, now=T0) as store:
-            store.ingest(snapshot_entries(), clock=RunClock(T0))
+            ingest(store, snapshot_entries(), clock=RunClock(T0))
             raise RuntimeError("crash after writing")
     with open_store(folder) as store:
-        assert store.index_is_current()
-        assert len(store.index_rows()) == 72
-        assert store.check() == []
+        assert store.count() == 72 and store.check() == []
+        assert len(store.newest_keys("long-context", 500)) == len(
+            [e for e in store.entries() if "long-context" in e.topics])
+
+
+def test_store_is_one_sqlite_file_readable_by_any_sqlite_client(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    with open_store(folder, now=T0) as store:
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
+    assert not (folder / "store.sqlite-wal").exists() or (folder / "store.sqlite-wal").stat().st_size == 0
+    with sqlite3.connect(folder / "store.sqlite") as db:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        rows = db.execute("SELECT key, datetime(first_seen, 'unixepoch') FROM entries "
+                          "ORDER BY first_seen DESC, key LIMIT 2").fetchall()
+    db.close()
+    assert version == SCHEMA_VERSION
+    assert rows[0] == ("arxiv:2410.00086", "2026-03-13 12:00:00")
+
+
+def test_a_store_from_a_newer_feedsmith_or_another_program_is_refused(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    with open_store(folder, now=T0) as store:
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
+    with sqlite3.connect(folder / "store.sqlite") as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StoreError, match="newer feedsmith"):
+        with open_store(folder):
+            pass
+    other = tmp_path / "other"
+    other.mkdir()
+    with sqlite3.connect(other / "store.sqlite") as db:
+        db.execute("CREATE TABLE notes (text TEXT)")
+    db.close()
+    with pytest.raises(StoreError, match="not a feedsmith store"):
+        with open_store(other):
+            pass

@@ -68,7 +68,7 @@ def test_explain_unknown_paper_or_missing_store_is_exit_1(built: Path, tmp_path:
     assert code == 1 and "not in the store" in out
     code, out = run("topics", "explain", "2309.12307", "--config", str(built),
                     "--cache-dir", str(tmp_path / "none"))
-    assert code == 1 and "run `feedsmith build` first" in out
+    assert code == 1 and "run feedsmith build first" in out
     assert not (tmp_path / "none").exists()
 
 

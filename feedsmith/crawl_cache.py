@@ -1,0 +1,77 @@
+"""The crawl cache: HTTP validators (ETag, Last-Modified, body hash) and local files' hashes,
+kept in a diskcache folder of their own beside the store (``<cache dir>/crawl-cache``).
+
+In: a URL (or ``file:`` path) and the validators of its last body, saved only after the store has
+committed what that body gave. Out: those validators for the next conditional fetch. Keys are a
+SHA-256 of the URL, since a URL may carry a secret. It is only a cache: losing or damaging it
+costs one full re-download, never an entry. It records the store it belongs to (id and
+generation), and a cache written for another store, or for a later state of this one (a store
+restored from an older copy), is emptied on open, so a 304 can never keep an empty store empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import diskcache
+
+CRAWL_CACHE_DIR = "crawl-cache"
+_OWNER = "owner"
+
+
+def _key(url: str) -> str:
+    return "v:" + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _open(directory: Path) -> diskcache.Cache:
+    return diskcache.Cache(str(directory), eviction_policy="none", statistics=False, cull_limit=0)
+
+
+class CrawlCache:
+    """The crawl cache of the store ``store_id`` at ``generation``, in ``directory``."""
+
+    def __init__(self, directory: Path, *, store_id: str, generation: int) -> None:
+        self.directory = Path(directory)
+        self.store_id = store_id
+        try:
+            self._cache = _open(self.directory)
+            owner = self._cache.get(_OWNER)
+        except (sqlite3.Error, OSError, ValueError, EOFError, TypeError, AttributeError,
+                ImportError):
+            shutil.rmtree(self.directory, ignore_errors=True)  # damaged: a cache starts over
+            self._cache = _open(self.directory)
+            owner = None
+        if (not isinstance(owner, dict) or owner.get("store") != store_id
+                or not isinstance(owner.get("generation"), int) or owner["generation"] > generation):
+            self._cache.clear()
+            self._cache.set(_OWNER, {"store": store_id, "generation": generation})
+
+    def validators(self, url: str) -> dict[str, Any] | None:
+        """The validators saved for ``url``, or None (never saved, or unreadable)."""
+        try:
+            value = self._cache.get(_key(url))
+        except Exception:  # a damaged value is a cache miss
+            return None
+        return value if isinstance(value, dict) else None
+
+    def save(self, items: list[tuple[str, dict[str, Any]]], *, generation: int) -> None:
+        """Save (url, validators) pairs, once the store has committed their entries (at
+        ``generation``)."""
+        with self._cache.transact():
+            for url, validators in items:
+                self._cache.set(_key(url), validators)
+            self._cache.set(_OWNER, {"store": self.store_id, "generation": generation})
+
+    def close(self) -> None:
+        """Close the underlying diskcache."""
+        self._cache.close()
+
+    def __enter__(self) -> CrawlCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
