@@ -17,6 +17,7 @@ import feedsmith.config as config_module
 import feedsmith.pipeline as pipeline
 from feedsmith.cli import main
 from feedsmith.config import SourceConfig, load_config, with_added_sources
+from feedsmith.crawl_cache import CrawlCache
 from feedsmith.errors import ConfigError
 from feedsmith.http import CrawlSettings, Fetcher, HostLimits, retry_after_seconds
 from feedsmith.ids import arxiv_key, extract_arxiv_id
@@ -24,7 +25,6 @@ from feedsmith.model import Entry
 from feedsmith.plans import page_has_items, plan_for
 from feedsmith.sources import Parsed, parser_for
 from feedsmith.sources.hf import HF_HOST
-from feedsmith.crawl_cache import CrawlCache
 from feedsmith.store import open_store
 from tests.conftest import FIXTURES, ROOT
 from tests.test_crawler import HF_FIXTURE, Waits, daily_pages, write_crawl_config

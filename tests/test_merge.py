@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 from feedsmith.config import load_config
 from feedsmith.ids import item_key
+from feedsmith.ingest import RunClock, ingest
 from feedsmith.merge import MAX_HISTORY, merge_entries
 from feedsmith.model import Entry, Links
 from feedsmith.pipeline import classifier, site_view
 from feedsmith.render import site_files
 from feedsmith.sources.hf import HF_HOST
-from feedsmith.ingest import RunClock, ingest
 from feedsmith.store import Store, open_store
 from feedsmith.topics import compile_topic
 from tests.conftest import write_config

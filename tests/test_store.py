@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from feedsmith.errors import StoreError
-from feedsmith.sources.hf import parse_daily_papers
 from feedsmith.ingest import RunClock, ingest
+from feedsmith.sources.hf import parse_daily_papers
 from feedsmith.store import SCHEMA_VERSION, open_store
 from tests.conftest import SNAPSHOT
 

@@ -165,7 +165,7 @@ def test_damaged_store_gives_a_clear_error_and_exit_1(tmp_path: Path, damage: st
     runner = CliRunner()
     check = runner.invoke(main, ["store", "check", "--config", str(config_path)])
     assert check.exit_code == 1, check.output
-    expected = {"zero": "empty (zero bytes)", "garbage": "not a readable SQLite database",
+    expected = {"zero": r"empty \(zero bytes\)", "garbage": "not a readable SQLite database",
                 "truncated": "truncated|malformed", "bad-record": "entry arxiv:2410.00086: cannot be read"}
     assert re.search(expected[damage], check.output) and "Error: store " in check.output
     if damage != "bad-record":
