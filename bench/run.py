@@ -82,7 +82,7 @@ def _load(path: Path) -> Any:
 
 def ingest(config: Any, now: datetime) -> Any:
     """The sources of ``config`` into its store, no rendering."""
-    from feedsmith.pipeline import crawl_sources
+    from feedsmith import crawl_sources
     return crawl_sources(config, now=now)
 
 
@@ -97,7 +97,7 @@ def child_ingest(work: Path, config: str, now: str) -> dict[str, Any]:
 
 
 def child_build(work: Path, config: str, now: str) -> dict[str, Any]:
-    from feedsmith.pipeline import build
+    from feedsmith import build
     cfg = _load(work / config)
     stamp = datetime.fromisoformat(now)
 

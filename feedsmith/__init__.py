@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from ._version import __version__
 from .config import Config, load_config
 from .errors import ConfigError, FeedsmithError, RenderError, SourceError, StoreError
+from .jobs import build, crawl_sources
 from .model import Entry, Links
-from .pipeline import BuildReport, build, crawl_sources
-
-__version__ = "0.1.0"
+from .report import BuildReport
 
 __all__ = [
     "BuildReport",

@@ -16,8 +16,9 @@ import click
 from . import __version__
 from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
 from .errors import ConfigError, FeedsmithError
+from .jobs import build, crawl_sources
 from .model import Entry
-from .pipeline import BuildReport, SourceResult, build, crawl_sources
+from .report import BuildReport, SourceResult
 from .store import DEFAULT_LOCK_TIMEOUT
 from .topic_tools import explain_paper, topic_summaries, try_rule
 

@@ -7,12 +7,11 @@ output and cache go to ``site`` and ``.cache/feedsmith`` in the working director
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from urllib.parse import urlsplit
 
 from .checks import is_count, is_number
 from .errors import ConfigError
-from .http import CrawlSettings, HostLimits
-from .sources import parser_for
+from .settings import CrawlSettings, HostLimits
+from .sources import SourceConfig, kind_named
 from .topics import Topic, topic_from_table
 
 DEFAULT_CONFIG = Path("feeds") / "feedsmith.toml"
@@ -29,25 +28,13 @@ SITE_KEYS = frozenset({
     "title", "description", "base_url", "author", "output", "cache",
     "window_days", "min_entries", "max_entries", "contact",
 })
-SOURCE_KEYS = frozenset({"name", "kind", "url", "date", "backfill_days", "week", "month", "limit",
-                         "query", "categories", "max_results", "fallback_url", "replace_creates"})
+SOURCE_KEYS = frozenset({"name", "kind", "url"})
 TOP_KEYS = frozenset({"include", "site", "sources", "topics", "crawl"})
-# The optional source keys each kind understands (name, kind and url go with every kind).
-KIND_KEYS: dict[str, frozenset[str]] = {
-    "hf-daily": frozenset({"date", "backfill_days", "week", "month", "limit"}),
-    "hf-trending": frozenset({"limit", "fallback_url"}),
-    "arxiv-api": frozenset({"query", "categories", "max_results"}),
-    "arxiv-rss": frozenset({"categories", "replace_creates"}),
-    "feed": frozenset(),
-}
 CRAWL_NUMBERS = frozenset({"connect_timeout", "read_timeout", "deadline", "backoff_base",
                            "backoff_cap", "spacing"})
 CRAWL_COUNTS = frozenset({"max_bytes", "max_redirects", "retries", "concurrency"})
 CRAWL_KEYS = CRAWL_NUMBERS | CRAWL_COUNTS | {"hosts"}
 HOST_KEYS = frozenset({"concurrency", "spacing"})
-_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$")
 
 
 @dataclass(frozen=True)
@@ -64,26 +51,6 @@ class SiteConfig:
     min_entries: int = 20
     max_entries: int = 500
     contact: str = "https://github.com/feedsmith/feedsmith"
-
-
-@dataclass(frozen=True)
-class SourceConfig:
-    """One source: a unique name, its kind, the URL or local path it reads ("" = the kind's
-    default service), and the kind's fetch-plan options (see ``feedsmith.plans``)."""
-
-    name: str
-    kind: str
-    url: str = ""
-    date: str | None = None
-    backfill_days: int = 0
-    week: str | None = None
-    month: str | None = None
-    limit: int = 100
-    query: str | None = None
-    categories: tuple[str, ...] = ()
-    max_results: int = 100
-    fallback_url: str | None = None
-    replace_creates: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,82 +138,30 @@ def _site(table: Any, where: str, base: Path) -> dict[str, Any]:
 def _source(table: Any, where: str, base: Path) -> SourceConfig:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: each [[sources]] entry must be a table")
-    _unknown(table, SOURCE_KEYS, f"{where}: [[sources]]")
     for key in ("name", "kind"):
         if not isinstance(table.get(key), str) or not table[key].strip():
             raise ConfigError(f"{where}: [[sources]] needs a non-empty string {key!r}")
     try:
-        parser_for(table["kind"])
+        kind = kind_named(table["kind"])
     except ConfigError as exc:
         raise ConfigError(f"{where}: source {table['name']!r}: {exc}") from None
     here = f"{where}: source {table['name']!r}"
-    extra = sorted(set(table) - {"name", "kind", "url"} - KIND_KEYS.get(table["kind"], frozenset()))
+    extra = sorted(set(table) - SOURCE_KEYS - set(kind.options))
     if extra:
-        raise ConfigError(f"{here}: key {extra[0]!r} does not apply to kind {table['kind']!r}")
+        raise ConfigError(f"{here}: key {extra[0]!r} does not apply to kind {kind.name!r}")
     url = table.get("url", "")
     if not isinstance(url, str) or ("url" in table and not url.strip()):
         raise ConfigError(f"{here}: 'url' must be a non-empty string")
-    options = _source_options(table, here)
-    source = SourceConfig(table["name"], table["kind"], resolve_location(url, base) if url else "",
-                          **options)
-    _check_plan(source, here)
-    return source
-
-
-def _source_options(table: Mapping[str, Any], here: str) -> dict[str, Any]:
-    """The fetch-plan options of one [[sources]] table, type-checked."""
-    options: dict[str, Any] = {}
-    for key in ("date", "week", "month", "query", "fallback_url"):
-        if key in table:
-            if not isinstance(table[key], str) or not table[key].strip():
-                raise ConfigError(f"{here}: {key!r} must be a non-empty string")
-            options[key] = table[key].strip()
-    for key, least in (("backfill_days", 0), ("limit", 1), ("max_results", 1)):
-        if key in table:
-            value = table[key]
-            if not is_count(value, least):
-                raise ConfigError(f"{here}: {key!r} must be a whole number >= {least}")
-            options[key] = value
-    if "replace_creates" in table:
-        if not isinstance(table["replace_creates"], bool):
-            raise ConfigError(f"{here}: 'replace_creates' must be true or false")
-        options["replace_creates"] = table["replace_creates"]
-    if "categories" in table:
-        cats = table["categories"]
-        if isinstance(cats, str):
-            cats = [cats]
-        if not isinstance(cats, list) or not cats or not all(
-                isinstance(c, str) and _CATEGORY.match(c) for c in cats):
-            raise ConfigError(f"{here}: 'categories' must be a list of arXiv categories like 'cs.CL'")
-        options["categories"] = tuple(cats)
-    return options
-
-
-def _check_plan(source: SourceConfig, here: str) -> None:
-    """Reject option combinations no fetch plan can serve."""
-    chosen = [k for k in ("date", "week", "month") if getattr(source, k) is not None]
-    if len(chosen) > 1:
-        raise ConfigError(f"{here}: give only one of 'date', 'week', 'month'")
-    if source.date is not None and source.date != "today":
+    options = {key: kind.options[key].check(value, f"{here}: {key!r}")
+               for key, value in table.items() if key not in SOURCE_KEYS}
+    source = SourceConfig(table["name"], kind.name, resolve_location(url, base) if url else "",
+                          options)
+    if kind.validate is not None:
         try:
-            date.fromisoformat(source.date)
-        except ValueError:
-            raise ConfigError(f"{here}: 'date' must be YYYY-MM-DD or \"today\"") from None
-    if source.backfill_days and source.date is None:
-        raise ConfigError(f"{here}: 'backfill_days' needs a 'date'")
-    if source.week is not None and not _WEEK.match(source.week):
-        raise ConfigError(f"{here}: 'week' must look like 2026-W11")
-    if source.month is not None and not _MONTH.match(source.month):
-        raise ConfigError(f"{here}: 'month' must look like 2026-03")
-    if source.query is not None and source.categories:
-        raise ConfigError(f"{here}: give 'query' or 'categories', not both")
-    if not source.url:
-        if source.kind == "feed":
-            raise ConfigError(f"{here}: kind 'feed' needs a 'url'")
-        if source.kind == "arxiv-rss" and not source.categories:
-            raise ConfigError(f"{here}: kind 'arxiv-rss' needs 'categories' (or a 'url')")
-        if source.kind == "arxiv-api" and source.query is None and not source.categories:
-            raise ConfigError(f"{here}: kind 'arxiv-api' needs a 'query' or 'categories'")
+            kind.validate(source)
+        except ConfigError as exc:
+            raise ConfigError(f"{here}: {exc}") from None
+    return source
 
 
 def _crawl(table: Any, where: str, values: dict[str, Any]) -> None:
@@ -363,12 +278,6 @@ def with_overrides(config: Config, *, output: Path | None = None, cache: Path | 
     return replace(config, site=site)
 
 
-def env_path(name: str) -> Path | None:
-    """The path in environment variable ``name``, if set and non-empty."""
-    value = os.environ.get(name)
-    return Path(value) if value else None
-
-
 def source_name_for(url: str) -> str:
     """A readable source name derived from ``url``: host and path as lowercase words."""
     parts = urlsplit(url)
@@ -384,7 +293,7 @@ def source_from_spec(spec: str, *, base: Path | None = None) -> SourceConfig:
     kind, url = kind.strip(), url.strip()
     if not sep or not kind or not url:
         raise ConfigError(f"{spec!r}: expected KIND=URL, e.g. feed=https://example.org/atom.xml")
-    parser_for(kind)
+    kind_named(kind)
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:

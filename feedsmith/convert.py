@@ -73,8 +73,8 @@ def read_old_store(directory: Path) -> OldStore:
                     old.damaged.append(f"{name[2:]} ({type(exc).__name__}: {exc})")
             elif name.startswith("m:http:"):
                 value = _read(cache, name)
-                if isinstance(value, dict):
-                    old.validators.append((name[len("m:http:"):], value))
+                if isinstance(value, dict):  # local files were kept as "file:<path>"
+                    old.validators.append((name[len("m:http:"):].removeprefix("file:"), value))
         return old
     except sqlite3.Error as exc:
         raise StoreError(f"cannot convert the old store in {directory}: {exc}") from None
@@ -94,7 +94,10 @@ def _read(cache: diskcache.Cache, name: str) -> Any:
 def save_validators(directory: Path, old: OldStore, *, store_id: str, generation: int) -> None:
     """The old store's HTTP validators, into the crawl cache of the new store ``store_id``."""
     with CrawlCache(directory / CRAWL_CACHE_DIR, store_id=store_id, generation=generation) as cache:
-        cache.save(old.validators, generation=generation)
+        validators = [(url, {k: v for k, v in values.items() if k != "more"})
+                      for url, values in old.validators]
+        pages = [(url, bool(values["more"])) for url, values in old.validators if "more" in values]
+        cache.save(validators, pages, generation=generation)
 
 
 def move_aside(directory: Path, stamp: datetime) -> Path:

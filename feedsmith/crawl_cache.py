@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +24,8 @@ CRAWL_CACHE_DIR = "crawl-cache"
 _OWNER = "owner"
 
 
-def _key(url: str) -> str:
-    return "v:" + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+def _key(space: str, url: str) -> str:
+    return space + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _open(directory: Path) -> diskcache.Cache:
@@ -52,19 +53,30 @@ class CrawlCache:
 
     def validators(self, url: str) -> dict[str, Any] | None:
         """The validators saved for ``url``, or None (never saved, or unreadable)."""
-        try:
-            value = self._cache.get(_key(url))
-        except Exception:  # a damaged value is a cache miss
-            return None
+        value = self._get(_key("v:", url))
         return value if isinstance(value, dict) else None
 
-    def save(self, items: list[tuple[str, dict[str, Any]]], *, generation: int) -> None:
-        """Save (url, validators) pairs, once the store has committed their entries (at
-        ``generation``)."""
+    def has_more(self, url: str) -> bool:
+        """Whether the page at ``url`` held items when it was last read (paging goes on past
+        it when it has not changed since)."""
+        return self._get(_key("p:", url)) is True
+
+    def save(self, validators: Sequence[tuple[str, dict[str, Any]]],
+             pages: Sequence[tuple[str, bool]] = (), *, generation: int) -> None:
+        """Save (url, validators) and (page url, held items) pairs, once the store has committed
+        what they gave (at ``generation``)."""
         with self._cache.transact():
-            for url, validators in items:
-                self._cache.set(_key(url), validators)
+            for url, values in validators:
+                self._cache.set(_key("v:", url), values)
+            for url, more in pages:
+                self._cache.set(_key("p:", url), more)
             self._cache.set(_OWNER, {"store": self.store_id, "generation": generation})
+
+    def _get(self, key: str) -> Any:
+        try:
+            return self._cache.get(key)
+        except Exception:  # a damaged value is a cache miss
+            return None
 
     def close(self) -> None:
         """Close the underlying diskcache."""

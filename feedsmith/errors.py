@@ -27,9 +27,5 @@ class ServeError(FeedsmithError):
     """The preview server could not start (missing folder, port in use)."""
 
 
-class HTTPStatusError(SourceError):
-    """A server answered with an HTTP status that is neither success nor a redirect."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
+class NotFoundError(SourceError):
+    """What a source names does not exist (HTTP 404 or 410, a missing local file)."""

@@ -1,12 +1,13 @@
-"""The one place an httpx client is built: a URL (plus the validators stored for it) in, the body
-(or "not modified") out, politely.
+"""Retrieval: a URL or local path (plus the validators stored for it) in, the body (or "not
+modified") and its new validators out. The one place an httpx client is built.
 
 ``Fetcher`` wraps one ``httpx.AsyncClient`` per run and adds what httpx leaves out: a per-host
 concurrency limit and minimum spacing between requests, a total deadline around each exchange
 (httpx timeouts are per read), a cap on the bytes read counted after decompression, redirects
 followed up to a limit, retries with jittered exponential backoff on connect errors, timeouts, 429
 and 5xx that honour ``Retry-After`` (capped), conditional GET (If-None-Match / If-Modified-Since),
-a User-Agent with a contact, and ``HF_TOKEN`` sent to Hugging Face hosts only.
+a User-Agent with a contact, and bearer tokens sent to the hosts they belong to only (a source
+kind's ``credentials``). ``LocalFiles`` reads local sources with the same shape of result.
 
 Every failure is a ``SourceError`` with a one-line reason; nothing here writes to the store: the
 caller saves ``Fetched.validators`` once the body was parsed and stored.
@@ -16,21 +17,22 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import HTTPStatusError, SourceError
-from .sources.hf import HF_HOST
+from ._version import __version__
+from .errors import NotFoundError, SourceError
+from .settings import CrawlSettings, HostLimits
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -39,72 +41,60 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 
-@dataclass(frozen=True)
-class HostLimits:
-    """Politeness towards one host: requests in flight at once, seconds between request starts."""
-
-    concurrency: int = 4
-    spacing: float = 0.0
-
-
-ARXIV_LIMITS = HostLimits(concurrency=1, spacing=3.0)
-
-
-@dataclass(frozen=True)
-class CrawlSettings:
-    """How the crawler talks to servers: the ``[crawl]`` table of the configuration."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    deadline: float = 60.0
-    max_bytes: int = 20 * 1024 * 1024
-    max_redirects: int = 5
-    retries: int = 3
-    backoff_base: float = 1.0
-    backoff_cap: float = 60.0
-    concurrency: int = 4
-    spacing: float = 0.0
-    hosts: tuple[tuple[str, HostLimits], ...] = (("arxiv.org", ARXIV_LIMITS),)
-
-    def limits_for(self, host: str) -> tuple[str, HostLimits]:
-        """The gate name and limits for ``host``: a configured host also covers its subdomains
-        (so export.arxiv.org and rss.arxiv.org share arxiv.org's one-request-per-3-s gate)."""
-        host = host.lower()
-        best: tuple[str, HostLimits] | None = None
-        for name, limits in self.hosts:
-            if (host == name or host.endswith("." + name)) and (best is None or len(name) > len(best[0])):
-                best = (name, limits)
-        return best or (host, HostLimits(self.concurrency, self.spacing))
+MAX_LOCAL_BYTES = 50 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """One URL's outcome: the body (None when unchanged since the last run) and the validators
-    to store once that body has been parsed and ingested."""
+    """One URL's outcome: the body (None when unchanged since the last run: a 304, or the very
+    body of last time) and the validators to store once that body has been parsed and stored."""
 
-    url: str
-    final_url: str
     body: bytes | None
     validators: dict[str, Any] = field(default_factory=dict)
     attempts: int = 1
 
-    @property
-    def not_modified(self) -> bool:
-        """Whether the server said 304, or sent the very body it sent last time."""
-        return self.body is None
+
+class Retriever(Protocol):
+    """What the crawler reads sources through: ``Fetcher`` (http, https) or ``LocalFiles``."""
+
+    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None) -> Fetched:
+        """``url``'s body, or None with ``stored`` when it did not change since then."""
 
 
-def is_hf_host(host: str) -> bool:
-    """Whether ``host`` is Hugging Face (exactly, or a subdomain): the only place HF_TOKEN goes."""
+def on_host(host: str, name: str) -> bool:
+    """Whether ``host`` is ``name`` or one of its subdomains."""
     host = host.lower().rstrip(".")
-    return host == HF_HOST or host.endswith("." + HF_HOST)
+    return host == name or host.endswith("." + name)
 
 
 def user_agent(contact: str) -> str:
     """The User-Agent: feedsmith, its version and the configured contact."""
-    from . import __version__
-
     return f"feedsmith/{__version__} (+{contact})"
+
+
+class LocalFiles:
+    """Local file sources (a path or ``file://`` URL), read the way ``Fetcher`` reads URLs: at
+    most ``max_bytes``, with a SHA-256 of the body as its validator, and None for a body equal to
+    the stored one. NotFoundError for a missing file, SourceError for any other failure."""
+
+    def __init__(self, max_bytes: int = MAX_LOCAL_BYTES) -> None:
+        self.max_bytes = max_bytes
+
+    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None) -> Fetched:
+        """The file's body (None if its hash is the stored one) and its validators."""
+        path = Path(url.removeprefix("file://"))
+        try:
+            if path.stat().st_size > self.max_bytes:
+                raise SourceError(f"{path}: larger than {self.max_bytes} bytes")
+            body = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"{path}: No such file or directory") from None
+        except OSError as exc:
+            raise SourceError(f"{path}: {exc.strerror}") from None
+        validators = {"sha256": hashlib.sha256(body).hexdigest()}
+        if stored and stored.get("sha256") == validators["sha256"]:
+            return Fetched(None, validators)
+        return Fetched(body, validators)
 
 
 def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
@@ -166,13 +156,13 @@ class Fetcher:
     def __init__(self, settings: CrawlSettings, *, contact: str, sleep: Sleep | None = None,
                  clock: Clock | None = None, wall_clock: Callable[[], datetime] | None = None,
                  jitter: Callable[[], float] | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+                 tokens: Mapping[str, str] | None = None) -> None:
         self.settings = settings
         self.sleep: Sleep = sleep or asyncio.sleep
         self.clock: Clock = clock or time.monotonic
         self.wall_clock = wall_clock or (lambda: datetime.now(UTC))
         self.jitter = jitter or random.random
-        self._token = (os.environ if env is None else env).get("HF_TOKEN") or None
+        self._tokens = dict(tokens or {})
         self._user_agent = user_agent(contact)
         self._gates: dict[str, _HostGate] = {}
         self._client: httpx.AsyncClient | None = None
@@ -202,7 +192,7 @@ class Fetcher:
         while True:
             attempt += 1
             try:
-                final_url, status, body, headers = await self._exchange(url, stored)
+                status, body, headers = await self._exchange(url, stored)
             except _RetryableError as exc:
                 if attempt > s.retries:
                     tries = f" after {attempt} attempts" if attempt > 1 else ""
@@ -210,7 +200,7 @@ class Fetcher:
                 wait = self._backoff(attempt, exc.wait, url, exc.reason)
                 await self.sleep(wait)
                 continue
-            return self._outcome(url, final_url, status, body, headers, stored, attempt)
+            return self._outcome(url, status, body, headers, stored, attempt)
 
     # plumbing ------------------------------------------------------------------------------
     def _backoff(self, attempt: int, retry_after: float | None, url: str, reason: str) -> float:
@@ -243,12 +233,14 @@ class Fetcher:
                 headers["If-None-Match"] = str(stored["etag"])
             if stored.get("last_modified"):
                 headers["If-Modified-Since"] = str(stored["last_modified"])
-        if self._token and is_hf_host(urlsplit(url).hostname or ""):
-            headers["Authorization"] = f"Bearer {self._token}"
+        host = urlsplit(url).hostname or ""
+        for name, token in self._tokens.items():
+            if on_host(host, name):
+                headers["Authorization"] = f"Bearer {token}"
         return headers
 
     async def _exchange(self, url: str, stored: Mapping[str, Any] | None
-                        ) -> tuple[str, int, bytes, httpx.Headers]:
+                        ) -> tuple[int, bytes, httpx.Headers]:
         """One attempt: follow redirects, read the final body; retryable failures raise
         ``_RetryableError``, final ones ``SourceError``."""
         s = self.settings
@@ -269,9 +261,9 @@ class Fetcher:
                 wait = retry_after_seconds(headers.get("retry-after"), now=self.wall_clock())
                 raise _RetryableError(f"HTTP {status}", wait)
             if status == 304 or 200 <= status < 300:
-                return current, status, body, headers
-            raise HTTPStatusError(f"{url}: HTTP {status}" + (f" (from {current})" if current != url else ""),
-                                  status)
+                return status, body, headers
+            error = NotFoundError if status in (404, 410) else SourceError
+            raise error(f"{url}: HTTP {status}" + (f" (from {current})" if current != url else ""))
         raise SourceError(f"{url}: too many redirects (more than {s.max_redirects})")
 
     async def _one_request(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None
@@ -310,12 +302,12 @@ class Fetcher:
             except httpx.HTTPError as exc:
                 raise SourceError(f"{url}: {type(exc).__name__}: {exc}") from None
 
-    def _outcome(self, url: str, final_url: str, status: int, body: bytes, headers: httpx.Headers,
+    def _outcome(self, url: str, status: int, body: bytes, headers: httpx.Headers,
                  stored: Mapping[str, Any] | None, attempts: int) -> Fetched:
         if status == 304:
             if not stored:
                 raise SourceError(f"{url}: HTTP 304 to a request that was not conditional")
-            return Fetched(url, final_url, None, dict(stored), attempts)
+            return Fetched(None, dict(stored), attempts)
         digest = hashlib.sha256(body).hexdigest()
         validators: dict[str, Any] = {"sha256": digest, "size": len(body)}
         if headers.get("etag") is not None:
@@ -323,5 +315,5 @@ class Fetcher:
         if headers.get("last-modified") is not None:
             validators["last_modified"] = headers["last-modified"]
         if stored and stored.get("sha256") == digest:
-            return Fetched(url, final_url, None, {**dict(stored), **validators}, attempts)
-        return Fetched(url, final_url, body, validators, attempts)
+            return Fetched(None, {**dict(stored), **validators}, attempts)
+        return Fetched(body, validators, attempts)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from .merge import merge_entries
 from .model import Entry
+from .sources import family_of
 from .store import Store
 
 
@@ -46,16 +47,19 @@ def ingest(store: Store, entries: Iterable[Entry], *, clock: RunClock,
     their seed's dates), known keys keep theirs; ``classify`` gives each new or merged entry its
     topics. Everything that changed is written in one transaction."""
     report = IngestReport()
+    new: set[str] = set()
     pending: dict[str, Entry] = {}
     for entry in entries:
         old = pending.get(entry.key) or store.get(entry.key)
         seed = store.seed_for(entry) if old is None else None
-        merged = merge_entries(old, entry, stamp=clock.next, run=clock.start, seed=seed)
+        merged = merge_entries(old, entry, family=family_of(entry.origin), stamp=clock.next,
+                               run=clock.start, seed=seed)
         if classify is not None:
             merged = classify(merged)
         if old is None:
             report.new.append(entry.key)
-        elif merged.updated != old.updated and entry.key not in report.new:
+            new.add(entry.key)
+        elif merged.updated != old.updated and entry.key not in new:
             report.changed.append(entry.key)
         if merged != old:
             pending[entry.key] = merged

@@ -24,13 +24,10 @@ import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from .model import Change, Entry, FieldSource, Links, Seed, evolve
+from .model import Change, Entry, FieldSource, Links, Seed
 
-ARXIV_KINDS = frozenset({"arxiv-api", "arxiv-rss"})
-HF_KINDS = frozenset({"hf-daily", "hf-trending"})
 MAX_HISTORY = 20
 MAX_CANDIDATES = 6
 
@@ -49,19 +46,11 @@ _SOURCE_PREFIX = "source:"
 _PRIORITY_FIELDS = (*PAPER_FIELDS, *HF_FIELDS)
 
 
-def source_family(origin: str) -> str:
-    """``arxiv``, ``hf`` or ``feed``: the family of the source kind ``origin``."""
-    if origin in ARXIV_KINDS:
-        return "arxiv"
-    if origin in HF_KINDS:
-        return "hf"
-    return "feed"
-
-
-def field_priority(name: str, origin: str) -> int:
-    """How strongly a source of kind ``origin`` claims field ``name`` (higher wins)."""
+def field_priority(name: str, family: str) -> int:
+    """How strongly a source of merge family ``family`` (``arxiv``, ``hf`` or ``feed``: a
+    ``SourceKind``'s ``family``) claims field ``name`` (higher wins)."""
     table = _HF_PRIORITY if name in HF_FIELDS else _PAPER_PRIORITY
-    return table[source_family(origin)]
+    return table.get(family, 1)
 
 
 def _get(entry: Entry, name: str) -> Any:
@@ -79,30 +68,10 @@ _ENCODER = json.JSONEncoder(
     sort_keys=True, ensure_ascii=False)
 
 
-_encode_str = json.encoder.encode_basestring  # what the encoder above writes for a str
-
-
-def _order_key(value: object) -> str:
-    """A stable total order over field values of any type, for ties between equal ranks: their
-    JSON (strings and tuples of strings, the common values, encoded directly, byte for byte)."""
-    if type(value) is str:
-        return _encode_str(value)
-    if type(value) is tuple and all(type(item) is str for item in value):
-        return "[" + ", ".join(map(_encode_str, value)) + "]"
-    return _ENCODER.encode(value)
-
-
-@lru_cache(maxsize=4096)
-def _typed_fingerprint(kind: str, value: object) -> str:
-    return hashlib.sha256(_order_key(value).encode()).hexdigest()[:16]
-
-
 def fingerprint(value: object) -> str:
-    """A short stable fingerprint of a field value; also the last tie-break between values."""
-    try:
-        return _typed_fingerprint(type(value).__name__, value)
-    except TypeError:  # an unhashable value: computed every time
-        return hashlib.sha256(_order_key(value).encode()).hexdigest()[:16]
+    """A short stable fingerprint of a field value (of its JSON); also the last tie-break
+    between values."""
+    return hashlib.sha256(_ENCODER.encode(value).encode()).hexdigest()[:16]
 
 
 def _legacy_provenance(entry: Entry) -> list[FieldSource]:
@@ -127,47 +96,15 @@ def _rank(p: FieldSource) -> tuple[int, int, str]:
     return (p.priority, p.version, p.fingerprint)
 
 
-def merge_entries(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime],
+def merge_entries(old: Entry | None, new: Entry, *, family: str, stamp: Callable[[], datetime],
                   run: datetime | None = None, seed: Seed | None = None) -> Entry:
-    """``new`` folded into ``old`` (None: a new entry); ``stamp()`` gives the time this delivery
-    was seen; ``seed`` (for a new entry) restores the dates a previous site published.
+    """``new`` (delivered by a source of merge ``family``) folded into ``old`` (None: a new
+    entry); ``stamp()`` gives the time this delivery was seen; ``seed`` (for a new entry)
+    restores the dates a previous site published.
 
     Each field keeps its candidate values (``FieldSource``: best rank, earliest sighting); the
     value with the highest (priority, version, fingerprint) is the field's value. Candidates only
     ever improve, so merging is commutative and associative: ingest order does not matter."""
-    if old is None and seed is None:
-        return _first_delivery(new, at=stamp(), run=run)
-    return _merge(old, new, stamp=stamp, run=run, seed=seed)
-
-
-def _first_delivery(new: Entry, *, at: datetime, run: datetime | None) -> Entry:
-    """What ``_merge(None, new, ...)`` gives, without its bookkeeping: every non-empty field of
-    ``new`` becomes its only candidate, seen ``at``. (The most common merge by far: a batch of
-    papers the store has never seen.)"""
-    first_seen = min(new.first_seen, at) if new.first_seen else at
-    version = new.version or 0
-    provenance = []
-    for name in _PRIORITY_FIELDS:
-        value = _get(new, name)
-        if not _empty(value):
-            provenance.append(FieldSource(name, field_priority(name, new.origin), version, at,
-                                          fingerprint(value)))
-    if not _empty(new.version):
-        provenance.append(FieldSource("version", 0, int(new.version or 0), at,
-                                      fingerprint(new.version)))
-    provenance.append(FieldSource("guid", 0, 0, at))
-    sources = sorted(set(new.sources))
-    provenance.extend(FieldSource(_SOURCE_PREFIX + name, 0, 0, at) for name in sources)
-    history = (Change(at, run, new.source or new.origin or "?",
-                      f"added ({new.origin or 'unknown kind'})"),)
-    return evolve(new, first_seen=first_seen, updated=max(first_seen, at), sources=tuple(sources),
-                  provenance=tuple(sorted(provenance, key=lambda p: (p.field, p.fingerprint))),
-                  history=history)
-
-
-def _merge(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime],
-           run: datetime | None, seed: Seed | None) -> Entry:
-    """``merge_entries`` in full: any stored entry, any delivery, any seed."""
     if old is None and seed is not None:
         at, first_seen = seed.updated, min(seed.first_seen, seed.updated)
     else:
@@ -192,7 +129,7 @@ def _merge(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime],
         if _empty(new_value):
             continue
         rank: tuple[int, int] = ((0, int(new_value)) if name == "version"
-                                 else (field_priority(name, new.origin), version))
+                                 else (field_priority(name, family), version))
         mark = fingerprint(new_value)
         held = candidates.setdefault(name, {})
         known = held.get(mark)

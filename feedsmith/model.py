@@ -1,15 +1,14 @@
 """Value objects: the one normalized ``Entry`` every source produces and every renderer reads.
 
 Frozen dataclasses, no I/O. ``entry_to_record`` / ``entry_from_record`` turn an entry into the plain
-dict the store pickles and ``store export`` writes as JSON, so the on-disk format never depends on
+dict the store keeps as JSON and ``store export`` writes, so the on-disk format never depends on
 the class layout.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 RECORD_FORMAT = 1
@@ -96,30 +95,11 @@ _DATETIME_FIELDS = {"paper_date", "first_seen", "updated"}
 _TUPLE_FIELDS = {"authors", "sources", "categories", "keywords", "topics"}
 
 
-@lru_cache(maxsize=4096)
 def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-@lru_cache(maxsize=4096)
-def _datetime(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
-_ENTRY_FIELD_SET = frozenset(_ENTRY_FIELDS)
-
-
-def evolve(entry: Entry, **changes: Any) -> Entry:
-    """``dataclasses.replace(entry, **changes)`` for the hot paths (merge, classify): the same
-    result, without re-running ``__init__`` over thirty fields. Unknown field names raise."""
-    unknown = changes.keys() - _ENTRY_FIELD_SET
-    if unknown:
-        raise TypeError(f"Entry has no field {sorted(unknown)[0]!r}")
-    copy = object.__new__(Entry)
-    copy.__dict__.update(entry.__dict__)
-    copy.__dict__.update(changes)
-    return copy
 _LINK_FIELDS = tuple(f.name for f in fields(Links))
 
 
@@ -154,20 +134,19 @@ def entry_from_record(record: dict[str, Any]) -> Entry:
         if name == "links":
             value = Links(**{k: v for k, v in (value or {}).items() if k in _LINK_FIELDS})
         elif name in _DATETIME_FIELDS:
-            value = _datetime(value) if value else None
+            value = datetime.fromisoformat(value) if value else None
         elif name in _TUPLE_FIELDS:
             value = tuple(value or ())
         elif name == "provenance":
             value = tuple(FieldSource(p["field"], int(p["priority"]), int(p["version"]),
-                                      _datetime(p["seen"]), str(p.get("fingerprint", "")))
+                                      datetime.fromisoformat(p["seen"]), str(p.get("fingerprint", "")))
                           for p in value or ())
         elif name == "history":
-            value = tuple(Change(_datetime(c["at"]),
-                                 _datetime(c["run"]) if c.get("run") else None,
+            value = tuple(Change(datetime.fromisoformat(c["at"]),
+                                 datetime.fromisoformat(c["run"]) if c.get("run") else None,
                                  str(c["source"]), str(c["what"])) for c in value or ())
         values[name] = value
     return Entry(**values)
 
 
-__all__ = ["Change", "Entry", "FieldSource", "Links", "Seed", "entry_from_record", "entry_to_record",
-           "evolve", "replace"]
+__all__ = ["Change", "Entry", "FieldSource", "Links", "Seed", "entry_from_record", "entry_to_record"]

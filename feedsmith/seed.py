@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 from .dates import from_struct
-from .errors import HTTPStatusError, SourceError, StoreError
-from .http import Fetcher
+from .errors import NotFoundError, SourceError, StoreError
+from .http import Fetcher, LocalFiles, Retriever
 from .ids import arxiv_key, extract_arxiv_id, url_key
 from .model import Seed
 from .sources.feed import parse_xml_feed
@@ -56,24 +56,12 @@ def parse_seeds(data: bytes, *, where: str = "feed") -> list[tuple[str, Seed]]:
     return seeds
 
 
-def _read_file(path: Path) -> bytes | None:
+async def _fetch(retriever: Retriever, url: str) -> bytes | None:
+    """The body at ``url``; None if nothing is there (404, 410, no such file)."""
     try:
-        if path.stat().st_size > MAX_SEED_BYTES:
-            raise StoreError(f"cannot seed from {path}: larger than {MAX_SEED_BYTES} bytes")
-        return path.read_bytes()
-    except FileNotFoundError:
+        return (await retriever.get(url)).body
+    except NotFoundError:
         return None
-    except OSError as exc:
-        raise StoreError(f"cannot seed from {path}: {exc.strerror}") from None
-
-
-async def _fetch(fetcher: Fetcher, url: str) -> bytes | None:
-    try:
-        return (await fetcher.get(url)).body
-    except HTTPStatusError as exc:
-        if exc.status in (404, 410):
-            return None
-        raise StoreError(f"cannot seed from {exc}") from None
     except SourceError as exc:
         raise StoreError(f"cannot seed from {exc}") from None
 
@@ -106,7 +94,8 @@ async def read_seeds(location: str, *, fetcher: Fetcher) -> list[tuple[str, Seed
         path = Path(location)
         files = sorted(path.glob("*.atom"), key=lambda p: (p.name != FALLBACK_FEED, p.name)) \
             if path.is_dir() else [path]
-        feeds = [(str(p), _read_file(p)) for p in files]
+        local = LocalFiles(MAX_SEED_BYTES)
+        feeds = [(str(p), await _fetch(local, str(p))) for p in files]
     seeds: dict[str, Seed] = {}
     for where, data in feeds:
         if data is not None:

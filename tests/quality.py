@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feedsmith.config import load_config
-from feedsmith.sources import parser_for
+from feedsmith.sources import kind_named
 from feedsmith.topics import TopicMatcher, compile_topic, explain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +54,7 @@ def score(rules: Path = RULES, snapshot: Path = SNAPSHOT,
     compiled = tuple(compile_topic(t) for t in load_config(rules).topics)
     matcher = TopicMatcher(compiled)
     wanted: dict[str, list[str]] = json.loads(labels.read_text())["papers"]
-    entries = parser_for("hf-daily")(snapshot.read_bytes(), source="snapshot").entries
+    entries = kind_named("hf-daily").parse(snapshot.read_bytes(), source="snapshot").entries
     per_topic = {c.topic.slug: Tally() for c in compiled}
     overall = Tally()
     for entry in entries:

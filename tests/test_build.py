@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from feedsmith.cli import main
 from feedsmith.config import load_config
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.sources.hf import HF_HOST
 from tests.conftest import SNAPSHOT, write_config
 

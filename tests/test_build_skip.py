@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from feedsmith.config import load_config
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.store import open_store
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,18 +14,18 @@ import pytest
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-import feedsmith.config as config_module
-import feedsmith.pipeline as pipeline
+import feedsmith.crawl as crawl
 from feedsmith.cli import main
-from feedsmith.config import SourceConfig, load_config, with_added_sources
+from feedsmith.config import load_config, with_added_sources
 from feedsmith.crawl_cache import CrawlCache
 from feedsmith.errors import ConfigError
-from feedsmith.http import CrawlSettings, Fetcher, HostLimits, retry_after_seconds
+from feedsmith.http import Fetcher, retry_after_seconds
 from feedsmith.ids import arxiv_key, extract_arxiv_id
+from feedsmith.jobs import crawl_sources
 from feedsmith.model import Entry
-from feedsmith.plans import page_has_items, plan_for
-from feedsmith.sources import Parsed, parser_for
-from feedsmith.sources.hf import HF_HOST
+from feedsmith.settings import CrawlSettings, HostLimits
+from feedsmith.sources import Parsed, SourceConfig, kind_named, registry
+from feedsmith.sources.hf import HF_HOST, page_has_items
 from feedsmith.store import open_store
 from tests.conftest import FIXTURES, ROOT
 from tests.test_crawler import HF_FIXTURE, Waits, daily_pages, write_crawl_config
@@ -32,38 +33,45 @@ from tests.test_crawler import HF_FIXTURE, Waits, daily_pages, write_crawl_confi
 TODAY = date(2026, 3, 13)
 
 
+def plan_for(source: SourceConfig) -> tuple[Any, ...]:
+    return kind_named(source.kind).plan(source, TODAY)
+
+
 def urls(source: SourceConfig) -> list[str]:
-    return [step.url for step in plan_for(source, today=TODAY)]
+    return [step.url for step in plan_for(source)]
 
 
 # plans -------------------------------------------------------------------------------------------
 def test_hf_daily_today_with_backfill_asks_for_each_day_newest_first() -> None:
-    source = SourceConfig("d", "hf-daily", date="today", backfill_days=2)
+    source = SourceConfig("d", "hf-daily", options={"date": "today", "backfill_days": 2})
     api = f"https://{HF_HOST}/api/daily_papers"
     assert urls(source) == [f"{api}?date=2026-03-13", f"{api}?date=2026-03-12", f"{api}?date=2026-03-11"]
-    assert all(step.paged and step.limit == 100 for step in plan_for(source, today=TODAY))
+    assert all(step.has_items is page_has_items and step.limit == 100 for step in plan_for(source))
 
 
 def test_hf_daily_week_month_and_url_override() -> None:
-    assert urls(SourceConfig("w", "hf-daily", week="2026-W11")) == [
+    assert urls(SourceConfig("w", "hf-daily", options={"week": "2026-W11"})) == [
         f"https://{HF_HOST}/api/daily_papers?week=2026-W11"]
-    assert urls(SourceConfig("m", "hf-daily", url="http://127.0.0.1:9/api", month="2026-03")) == [
+    assert urls(SourceConfig("m", "hf-daily", url="http://127.0.0.1:9/api",
+                             options={"month": "2026-03"})) == [
         "http://127.0.0.1:9/api?month=2026-03"]
 
 
 def test_hf_trending_uses_the_api_with_the_page_as_fallback() -> None:
-    (step,) = plan_for(SourceConfig("t", "hf-trending"), today=TODAY)
+    (step,) = plan_for(SourceConfig("t", "hf-trending"))
     assert step.url == f"https://{HF_HOST}/api/daily_papers?sort=trending&limit=100"
     assert step.fallback == f"https://{HF_HOST}/papers/trending"
 
 
 def test_arxiv_plans() -> None:
-    (api,) = urls(SourceConfig("a", "arxiv-api", categories=("cs.CL", "cs.LG"), max_results=50))
+    (api,) = urls(SourceConfig("a", "arxiv-api",
+                               options={"categories": ("cs.CL", "cs.LG"), "max_results": 50}))
     assert api.startswith("https://export.arxiv.org/api/query?search_query=cat%3Acs.CL")
     assert "max_results=50" in api and "sortOrder=descending" in api
-    assert urls(SourceConfig("r", "arxiv-rss", categories=("cs.CL", "cs.AI"))) == [
+    assert urls(SourceConfig("r", "arxiv-rss", options={"categories": ("cs.CL", "cs.AI")})) == [
         "https://rss.arxiv.org/rss/cs.CL+cs.AI"]
-    assert urls(SourceConfig("r", "arxiv-rss", url="http://127.0.0.1:9/rss/", categories=("cs.CL",))) == [
+    assert urls(SourceConfig("r", "arxiv-rss", url="http://127.0.0.1:9/rss/",
+                             options={"categories": ("cs.CL",)})) == [
         "http://127.0.0.1:9/rss/cs.CL"]
     assert urls(SourceConfig("f", "feed", url="https://example.org/atom.xml")) == [
         "https://example.org/atom.xml"]
@@ -132,7 +140,8 @@ def test_hf_daily_without_url_uses_the_service(tmp_path: Path) -> None:
     path = write_crawl_config(tmp_path, [{"name": "d", "kind": "hf-daily", "date": "2026-03-13",
                                           "backfill_days": 1, "limit": 50}])
     (source,) = load_config(path).sources
-    assert (source.url, source.date, source.backfill_days, source.limit) == ("", "2026-03-13", 1, 50)
+    assert (source.url, source.option("date"), source.option("backfill_days"),
+            source.option("limit")) == ("", "2026-03-13", 1, 50)
 
 
 def test_add_source_derives_unique_names_and_rejects_bad_values(snapshot_config: Path) -> None:
@@ -176,13 +185,13 @@ def test_hf_trending_falls_back_to_the_page_when_the_api_fails(httpserver: HTTPS
     httpserver.expect_request("/api/daily_papers").respond_with_data("down", status=500)
     httpserver.expect_request("/papers/trending").respond_with_data(page, content_type="text/html")
     source = SourceConfig("t", "hf-trending", url=httpserver.url_for("/api/daily_papers"),
-                          fallback_url=httpserver.url_for("/papers/trending"))
+                          options={"fallback_url": httpserver.url_for("/papers/trending")})
     settings = CrawlSettings(retries=1)
 
-    async def run() -> pipeline.SourceFetch:
+    async def run() -> crawl.SourceFetch:
         with CrawlCache(tmp_path / "crawl", store_id="s", generation=0) as cache:
             async with Fetcher(settings, contact="x", sleep=Waits()) as fetcher:
-                return await pipeline.fetch_source(fetcher, cache, source, TODAY)
+                return await crawl.fetch_source(fetcher, cache, source, TODAY)
 
     got = asyncio.run(run())
     assert got.error is None and got.bodies == [page]
@@ -205,10 +214,8 @@ def announcement_parser(data: bytes, *, source: str) -> Parsed:
 @pytest.fixture
 def rss_registered(monkeypatch: pytest.MonkeyPatch) -> None:
     """Register the stand-in as kind arxiv-rss, for this test only."""
-    def registry(kind: str) -> Any:
-        return announcement_parser if kind == "arxiv-rss" else parser_for(kind)
-    monkeypatch.setattr(config_module, "parser_for", registry)
-    monkeypatch.setattr(pipeline, "parser_for", registry)
+    monkeypatch.setitem(registry(), "arxiv-rss",
+                        replace(kind_named("arxiv-rss"), parse=announcement_parser))
 
 
 @pytest.mark.parametrize("replace_creates", [False, True])
@@ -226,7 +233,7 @@ def test_arxiv_rss_replacements_only_update_known_papers(tmp_path: Path, rss_reg
     if replace_creates:
         rss["replace_creates"] = True
     path = write_crawl_config(tmp_path, [{"name": "hf", "kind": "hf-daily", "url": "hf.json"}, rss])
-    report = pipeline.crawl_sources(load_config(path))
+    report = crawl_sources(load_config(path))
     result = report.sources[1]
     assert result.error is None and result.entries == 4
     with open_store(tmp_path / "cache") as store:
@@ -242,14 +249,6 @@ def test_arxiv_rss_replacements_only_update_known_papers(tmp_path: Path, rss_reg
 
 # the live configuration -------------------------------------------------------------------------
 def test_live_configuration_plans_hugging_face_and_arxiv(monkeypatch: pytest.MonkeyPatch) -> None:
-    def registry(kind: str) -> Any:  # kinds whose parsers live on another branch still load
-        try:
-            return parser_for(kind)
-        except ConfigError:
-            if kind in config_module.KIND_KEYS:
-                return announcement_parser
-            raise
-    monkeypatch.setattr(config_module, "parser_for", registry)
     config = load_config(ROOT / "feeds" / "live.toml")
     assert config.site.output == (ROOT / "site-live").resolve()
     assert config.site.cache == (ROOT / ".cache" / "feedsmith-live").resolve()

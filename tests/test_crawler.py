@@ -22,10 +22,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from feedsmith.config import load_config
-from feedsmith.http import CrawlSettings, Fetcher, HostLimits
-from feedsmith.pipeline import build, crawl_sources
+from feedsmith.http import Fetcher
+from feedsmith.jobs import build, crawl_sources
+from feedsmith.settings import CrawlSettings, HostLimits
 from feedsmith.store import open_store
-from tests.conftest import FIXTURES, TOPICS, Waits
+from tests.conftest import FIXTURES, ROOT, TOPICS, Waits
 
 HF_FIXTURE = (FIXTURES / "hf_daily_papers_3items.json").read_bytes()
 HF_IDS = [item["paper"]["id"] for item in json.loads(HF_FIXTURE)]
@@ -90,16 +91,16 @@ def test_second_crawl_is_conditional_gets_304_and_parses_nothing(
     before = stored_entries(path)
     assert sorted(before) == sorted(f"arxiv:{i}" for i in HF_IDS)
 
-    import feedsmith.pipeline as pipeline
+    from dataclasses import replace
+
+    from feedsmith.sources import kind_named, registry
     parsed: list[bytes] = []
 
-    def counting_parser(kind: str) -> Any:
-        def parse(data: bytes, *, source: str) -> Any:
-            parsed.append(data)
-            raise AssertionError("a 304 must not be parsed")
-        return parse
+    def parse(data: bytes, *, source: str) -> Any:
+        parsed.append(data)
+        raise AssertionError("a 304 must not be parsed")
 
-    monkeypatch.setattr(pipeline, "parser_for", counting_parser)
+    monkeypatch.setitem(registry(), "hf-daily", replace(kind_named("hf-daily"), parse=parse))
     httpserver.clear_log()
     second = crawl_sources(load_config(path))
     result = second.sources[0]
@@ -306,16 +307,19 @@ def test_hf_token_is_not_sent_to_other_hosts_nor_printed(
 
 
 def test_hf_token_goes_to_hugging_face_hosts_only() -> None:
+    from feedsmith.crawl import bearer_tokens
     from feedsmith.sources.hf import HF_HOST
 
-    fetcher = Fetcher(CrawlSettings(), contact=CONTACT, env={"HF_TOKEN": "tok"})
+    fetcher = Fetcher(CrawlSettings(), contact=CONTACT,
+                      tokens=bearer_tokens(load_config(ROOT / "feeds" / "live.toml"), {"HF_TOKEN": "tok"}))
     auth = {"Authorization": "Bearer tok"}
     assert fetcher.request_headers(f"https://{HF_HOST}/api/daily_papers", True, None) == auth
     assert fetcher.request_headers(f"https://cdn.{HF_HOST}/x", True, None) == auth
     assert fetcher.request_headers(f"https://{HF_HOST}.evil.example/x", True, None) == {}
     assert fetcher.request_headers(f"https://not{HF_HOST}/x", True, None) == {}
     assert fetcher.request_headers("https://rss.arxiv.org/rss/cs.CL", True, None) == {}
-    anonymous = Fetcher(CrawlSettings(), contact=CONTACT, env={})
+    anonymous = Fetcher(CrawlSettings(), contact=CONTACT,
+                        tokens=bearer_tokens(load_config(ROOT / "feeds" / "live.toml"), {}))
     assert anonymous.request_headers(f"https://{HF_HOST}/api/daily_papers", True, None) == {}
 
 

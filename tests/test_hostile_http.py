@@ -31,7 +31,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from feedsmith.config import load_config, source_name_for, with_added_sources
-from feedsmith.pipeline import BuildReport, build
+from feedsmith.jobs import build
+from feedsmith.report import BuildReport
 from feedsmith.store import open_store
 from tests import hostile
 from tests.conftest import SNAPSHOT, TOPICS, Waits
@@ -453,14 +454,14 @@ def test_one_build_with_every_hostile_source(tmp_path: Path, httpserver: HTTPSer
 
 
 def test_any_exception_a_parser_raises_fails_only_its_source(tmp_path: Path, monkeypatch: Any) -> None:
-    import feedsmith.pipeline
+    from dataclasses import replace
+
+    from feedsmith.sources import kind_named, registry
 
     def exploding(data: bytes, *, source: str) -> Any:
         raise RecursionError("maximum recursion depth exceeded\nwhile parsing")
 
-    real = feedsmith.pipeline.parser_for
-    monkeypatch.setattr(feedsmith.pipeline, "parser_for",
-                        lambda kind: exploding if kind == "feed" else real(kind))
+    monkeypatch.setitem(registry(), "feed", replace(kind_named("feed"), parse=exploding))
     (tmp_path / "any.xml").write_bytes(hostile.rss([hostile.rss_item()]))
     config = load_config(write_config(tmp_path, [("snapshot", "hf-daily", small_snapshot(tmp_path)),
                                                  ("deep", "feed", "any.xml")]))

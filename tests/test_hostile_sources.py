@@ -21,7 +21,7 @@ import feedparser
 
 from feedsmith.config import load_config
 from feedsmith.dates import parse_iso
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.sources.hf import parse_daily_papers
 from feedsmith.store import open_store
 from tests import hostile

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,12 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsmith.config import load_config
+from feedsmith.crawl import classifier
 from feedsmith.ids import item_key
 from feedsmith.ingest import RunClock, ingest
 from feedsmith.merge import MAX_HISTORY, merge_entries
 from feedsmith.model import Entry, Links
-from feedsmith.pipeline import classifier, site_view
+from feedsmith.publish import site_view
 from feedsmith.render import site_files
+from feedsmith.sources import family_of
 from feedsmith.sources.hf import HF_HOST
 from feedsmith.store import Store, open_store
 from feedsmith.topics import compile_topic
@@ -114,6 +117,11 @@ def test_any_interleaving_gives_one_entry_per_paper_and_identical_feeds(raw, dat
     assert feeds == other_feeds  # byte-identical Atom and RSS for every topic
 
 
+def merge(old: Entry | None, new: Entry, *, stamp: Callable[[], datetime]) -> Entry:
+    """``merge_entries`` with the merge family of the delivery's source kind."""
+    return merge_entries(old, new, family=family_of(new.origin), stamp=stamp)
+
+
 def _stamp(at: datetime):  # type: ignore[no-untyped-def]
     return RunClock(at).next
 
@@ -122,7 +130,7 @@ def test_arxiv_metadata_and_hf_extras_win_by_priority_not_by_arrival() -> None:
     arxiv = delivery(0, 0, 2, 0, 0)
     hf = replace(delivery(0, 2, 1, 4, 7), title="HF's own title", thumbnail="https://t.example/a.png")
     for first, second in ((arxiv, hf), (hf, arxiv)):
-        merged = merge_entries(merge_entries(None, first, stamp=_stamp(T0)), second,
+        merged = merge(merge(None, first, stamp=_stamp(T0)), second,
                                stamp=_stamp(T0 + timedelta(days=1)))
         assert merged.title == arxiv.title and merged.summary == arxiv.summary
         assert merged.authors == arxiv.authors and merged.categories == ("cs.CL",)
@@ -132,30 +140,30 @@ def test_arxiv_metadata_and_hf_extras_win_by_priority_not_by_arrival() -> None:
 
 
 def test_upvote_churn_never_moves_updated_but_new_version_does() -> None:
-    entry = merge_entries(None, delivery(1, 2, 1, 4, 3), stamp=_stamp(T0))
+    entry = merge(None, delivery(1, 2, 1, 4, 3), stamp=_stamp(T0))
     for day in range(1, 5):
-        entry = merge_entries(entry, replace(delivery(1, 2, 1, 4, 3), upvotes=100 + day, rank=day),
+        entry = merge(entry, replace(delivery(1, 2, 1, 4, 3), upvotes=100 + day, rank=day),
                               stamp=_stamp(T0 + timedelta(days=day)))
     assert entry.updated == T0 and entry.upvotes == 104 and entry.rank == 4
     assert len(entry.history) == 1  # churn is not history either
-    revised = merge_entries(entry, delivery(1, 0, 2, 0, 0), stamp=_stamp(T0 + timedelta(days=9)))
+    revised = merge(entry, delivery(1, 0, 2, 0, 0), stamp=_stamp(T0 + timedelta(days=9)))
     assert revised.updated == T0 + timedelta(days=9) and revised.first_seen == T0
     assert "version 2" in revised.history[-1].what and "title" in revised.history[-1].what
-    again = merge_entries(revised, delivery(1, 0, 2, 1, 0), stamp=_stamp(T0 + timedelta(days=10)))
+    again = merge(revised, delivery(1, 0, 2, 1, 0), stamp=_stamp(T0 + timedelta(days=10)))
     assert again.updated == revised.updated
 
 
 def test_same_value_from_a_stronger_source_does_not_move_updated() -> None:
     blog = replace(delivery(0, 0, 1, 0, 0), origin="rss", sources=("blog",))
-    entry = merge_entries(None, blog, stamp=_stamp(T0))
-    entry = merge_entries(entry, delivery(0, 0, 1, 0, 0), stamp=_stamp(T0 + timedelta(days=2)))
+    entry = merge(None, blog, stamp=_stamp(T0))
+    entry = merge(entry, delivery(0, 0, 1, 0, 0), stamp=_stamp(T0 + timedelta(days=2)))
     assert entry.updated == T0 and entry.origin == "arxiv-api"
 
 
 def test_history_is_bounded_and_keeps_how_the_entry_arrived() -> None:
-    entry = merge_entries(None, delivery(0, 3, 1, 0, 0), stamp=_stamp(T0))
+    entry = merge(None, delivery(0, 3, 1, 0, 0), stamp=_stamp(T0))
     for n in range(1, 60):
-        entry = merge_entries(entry, replace(delivery(0, 3, 1, 0, 0), sources=(f"feed{n}",)),
+        entry = merge(entry, replace(delivery(0, 3, 1, 0, 0), sources=(f"feed{n}",)),
                               stamp=_stamp(T0 + timedelta(hours=n)))
     assert len(entry.history) == MAX_HISTORY
     assert entry.history[0].what.startswith("added")
@@ -194,45 +202,3 @@ def test_store_index_lists_keys_newest_first_without_reading_entries(tmp_path: P
         assert isinstance(store, Store) and store.check() == []
 
 
-def test_first_delivery_fast_path_equals_the_full_merge() -> None:
-    """A never-seen entry takes a shortcut through merge_entries; it must give exactly what the
-    full merge gives (on every snapshot paper, and on deliveries of every source kind)."""
-    from feedsmith.merge import _merge
-    from feedsmith.sources.hf import parse_daily_papers
-    from tests.conftest import SNAPSHOT
-
-    papers = list(parse_daily_papers(SNAPSHOT.read_bytes(), source="snap").entries)
-    kinds = ["hf-daily", "hf-trending", "arxiv-api", "arxiv-rss", "feed", ""]
-    for n, paper in enumerate(papers):
-        new = replace(paper, origin=kinds[n % len(kinds)], version=(n % 3) or None,
-                      sources=("b", "a") if n % 2 else ("a",),
-                      first_seen=T0 - timedelta(hours=1) if n % 5 == 0 else None)
-        fast = merge_entries(None, new, stamp=lambda: T0, run=T0)
-        full = _merge(None, new, stamp=lambda: T0, run=T0, seed=None)
-        assert fast == full
-
-
-def test_evolve_is_dataclasses_replace() -> None:
-    """The fast copy used in the hot paths gives what dataclasses.replace gives."""
-    import pytest
-
-    from feedsmith.model import evolve
-    from feedsmith.sources.hf import parse_daily_papers
-    from tests.conftest import SNAPSHOT
-
-    paper = parse_daily_papers(SNAPSHOT.read_bytes(), source="snap").entries[0]
-    assert evolve(paper, topics=("a",), origin="hf-daily") == replace(paper, topics=("a",),
-                                                                      origin="hf-daily")
-    assert evolve(paper, topics=("a",)) is not paper and paper.topics == ()
-    with pytest.raises(TypeError):
-        evolve(paper, topicz=("a",))
-
-
-@settings(max_examples=200, deadline=None)
-@given(value=st.one_of(st.text(), st.tuples(), st.lists(st.text(), max_size=4).map(tuple)))
-def test_fast_order_key_is_the_json_encoding(value: object) -> None:
-    """Fingerprints are stored: the shortcut for strings and tuples of strings must write exactly
-    what the general JSON encoder writes."""
-    from feedsmith.merge import _ENCODER, _order_key
-
-    assert _order_key(value) == _ENCODER.encode(value)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from feedsmith.config import Config, load_config, with_overrides
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.render.serve import RunningServer, start_server
 from tests.conftest import SNAPSHOT, write_config
 from tests.sitecheck import T0

@@ -15,7 +15,7 @@ import feedparser
 import pytest
 
 from feedsmith.config import load_config
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.render import site_files
 from feedsmith.render.content import entry_html
 from feedsmith.render.site import write_site

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from feedsmith.errors import SourceError
-from feedsmith.sources import parser_for
+from feedsmith.sources import kind_named
 from feedsmith.sources.arxiv import parse_api, parse_rss, rss_abstract, split_creators
 from tests.conftest import FIXTURES
 
@@ -33,8 +33,8 @@ def rss(*items: str) -> bytes:
 
 
 def test_the_kinds_are_registered() -> None:
-    assert parser_for("arxiv-api") is parse_api
-    assert parser_for("arxiv-rss") is parse_rss
+    assert kind_named("arxiv-api").parse is parse_api
+    assert kind_named("arxiv-rss").parse is parse_rss
 
 
 @pytest.mark.parametrize("path", API_FILES, ids=lambda p: p.name)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feedsmith.errors import SourceError
-from feedsmith.sources import Parsed, parser_for
+from feedsmith.sources import Parsed, kind_named
 from feedsmith.sources.feed import MAX_FEED_BYTES, fallback_title, parse, strip_prolog
 from tests.conftest import FIXTURES
 
@@ -29,7 +29,7 @@ def rss(*items: str, prolog: str = "") -> bytes:
 
 
 def test_the_kind_is_registered() -> None:
-    assert parser_for("feed") is parse
+    assert kind_named("feed").parse is parse
 
 
 @pytest.mark.parametrize("path", sorted(FEEDS.iterdir()), ids=lambda p: p.name)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feedsmith.errors import SourceError
-from feedsmith.sources import parser_for
+from feedsmith.sources import kind_named
 from feedsmith.sources.hf import HF_HOST, parse_daily_papers, parse_trending
 from tests.conftest import FIXTURES, SNAPSHOT
 
@@ -26,7 +26,7 @@ def page(props: object, *, before: str = "") -> bytes:
 
 
 def test_the_kind_is_registered() -> None:
-    assert parser_for("hf-trending") is parse_trending
+    assert kind_named("hf-trending").parse is parse_trending
 
 
 @pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)

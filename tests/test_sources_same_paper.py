@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 
 from feedsmith.config import load_config
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.store import open_store
 from tests.conftest import write_config
 

@@ -25,7 +25,7 @@ from feedsmith.cli import main
 from feedsmith.config import load_config, with_overrides
 from feedsmith.convert import read_old_store
 from feedsmith.crawl_cache import CRAWL_CACHE_DIR, CrawlCache
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.store import open_store
 from tests.conftest import FIXTURES, ROOT, SNAPSHOT, write_config
 

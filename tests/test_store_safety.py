@@ -21,7 +21,7 @@ from pytest_httpserver import HTTPServer
 from feedsmith.cli import main
 from feedsmith.config import load_config
 from feedsmith.errors import StoreError
-from feedsmith.pipeline import build
+from feedsmith.jobs import build
 from feedsmith.store import open_store
 from tests.conftest import ROOT, SNAPSHOT, write_config
 

@@ -65,7 +65,7 @@ from dataclasses import replace  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
 from feedsmith.config import Config, SiteConfig  # noqa: E402
-from feedsmith.pipeline import select_window  # noqa: E402
+from feedsmith.publish import select_window  # noqa: E402
 from feedsmith.topics import RULE_KEYS, rules_fingerprint  # noqa: E402
 
 

@@ -16,14 +16,28 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from ..dates import from_struct
-from ..errors import SourceError
+from ..errors import ConfigError, SourceError
 from ..ids import ArxivId, arxiv_key, extract_arxiv_id
 from ..model import Entry, Links
 from ..text import clean_text, html_to_text, safe_url
-from . import Parsed
+from . import (
+    Option,
+    Parsed,
+    SourceConfig,
+    SourceKind,
+    Step,
+    categories_option,
+    collect,
+    count_option,
+    flag_option,
+    text_option,
+    with_params,
+)
 from .feed import dedup_by_key, feed_warning, parse_xml_feed, strip_prolog, unique_texts
 
 _RSS_PREAMBLE = re.compile(
@@ -88,28 +102,28 @@ def parse_api(data: bytes, *, source: str) -> Parsed:
     error = _api_error(parsed)
     if error is not None:
         raise SourceError(f"arXiv API error: {error}")
-    entries: list[Entry] = []
-    skipped = 0
-    for item in parsed.entries:
-        arxiv = extract_arxiv_id(item.get("id"))
-        title = _text(item, "title")
-        if arxiv is None or not title:
-            skipped += 1
-            continue
-        entries.append(Entry(
-            key=arxiv_key(arxiv),
-            guid=arxiv.abs_url,
-            title=title,
-            summary=_text(item, "summary"),
-            authors=_authors(item),
-            links=Links(url=arxiv.abs_url, pdf=pdf_link(item, arxiv)),
-            arxiv_id=arxiv.id,
-            version=arxiv.version,
-            sources=(source,),
-            paper_date=from_struct(item.get("published_parsed")),
-            categories=_categories(item),
-        ))
+    entries, skipped = collect(parsed.entries, lambda item: _api_entry(item, source=source))
     return Parsed(dedup_by_key(entries), skipped, feed_warning(parsed))
+
+
+def _api_entry(item: Any, *, source: str) -> Entry | None:
+    arxiv = extract_arxiv_id(item.get("id"))
+    title = _text(item, "title")
+    if arxiv is None or not title:
+        return None
+    return Entry(
+        key=arxiv_key(arxiv),
+        guid=arxiv.abs_url,
+        title=title,
+        summary=_text(item, "summary"),
+        authors=_authors(item),
+        links=Links(url=arxiv.abs_url, pdf=pdf_link(item, arxiv)),
+        arxiv_id=arxiv.id,
+        version=arxiv.version,
+        sources=(source,),
+        paper_date=from_struct(item.get("published_parsed")),
+        categories=_categories(item),
+    )
 
 
 def rss_abstract(description: str) -> str:
@@ -149,35 +163,106 @@ def parse_rss(data: bytes, *, source: str) -> Parsed:
     """Entries of an rss.arxiv.org feed with their announce type, in feed order."""
     parsed = parse_xml_feed(data)
     raw = raw_descriptions(data)
-    entries: list[Entry] = []
-    skipped = 0
-    for item in parsed.entries:
-        arxiv = extract_arxiv_id(item.get("id")) or extract_arxiv_id(item.get("link"))
-        title = _OLD_RSS_TITLE_SUFFIX.sub("", _text(item, "title"))
-        if arxiv is None or not title:
-            skipped += 1
-            continue
-        creators = [a.get("name") for a in item.get("authors") or [] if isinstance(a, dict)]
-        announce = clean_text(item.get("arxiv_announce_type")).lower() or None
-        guid = item.get("id") if isinstance(item.get("id"), str) else ""
-        if guid.strip() in raw:
-            summary = clean_text(rss_abstract(raw[guid.strip()]))
-        else:
-            summary = html_to_text(rss_abstract(item.get("summary") or ""))
-        entries.append(Entry(
-            key=arxiv_key(arxiv),
-            guid=arxiv.abs_url,
-            title=title,
-            summary=summary,
-            authors=split_creators(creators or [item.get("author")]),
-            links=Links(url=arxiv.abs_url, pdf=arxiv.pdf_url),
-            arxiv_id=arxiv.id,
-            version=arxiv.version,
-            sources=(source,),
-            # The pubDate is the announcement day: the paper's date only for a new paper.
-            paper_date=from_struct(item.get("published_parsed")) if announce == "new" else None,
-            categories=unique_texts(t.get("term") for t in item.get("tags") or []
-                                    if isinstance(t, dict)),
-            announce_type=announce,
-        ))
+    entries, skipped = collect(parsed.entries, lambda item: _rss_entry(item, raw, source=source))
     return Parsed(dedup_by_key(entries), skipped, feed_warning(parsed))
+
+
+def _rss_entry(item: Any, raw: dict[str, str], *, source: str) -> Entry | None:
+    arxiv = extract_arxiv_id(item.get("id")) or extract_arxiv_id(item.get("link"))
+    title = _OLD_RSS_TITLE_SUFFIX.sub("", _text(item, "title"))
+    if arxiv is None or not title:
+        return None
+    creators = [a.get("name") for a in item.get("authors") or [] if isinstance(a, dict)]
+    announce = clean_text(item.get("arxiv_announce_type")).lower() or None
+    guid = item.get("id") if isinstance(item.get("id"), str) else ""
+    if guid.strip() in raw:
+        summary = clean_text(rss_abstract(raw[guid.strip()]))
+    else:
+        summary = html_to_text(rss_abstract(item.get("summary") or ""))
+    return Entry(
+        key=arxiv_key(arxiv),
+        guid=arxiv.abs_url,
+        title=title,
+        summary=summary,
+        authors=split_creators(creators or [item.get("author")]),
+        links=Links(url=arxiv.abs_url, pdf=arxiv.pdf_url),
+        arxiv_id=arxiv.id,
+        version=arxiv.version,
+        sources=(source,),
+        # The pubDate is the announcement day: the paper's date only for a new paper.
+        paper_date=from_struct(item.get("published_parsed")) if announce == "new" else None,
+        categories=unique_texts(t.get("term") for t in item.get("tags") or []
+                                if isinstance(t, dict)),
+        announce_type=announce,
+    )
+
+
+# fetch plans ------------------------------------------------------------------------------------
+ARXIV_API = "https://export.arxiv.org/api/query"
+ARXIV_RSS = "https://rss.arxiv.org/rss/"
+REPLACE_TYPES = frozenset({"replace", "replace-cross"})
+
+
+def api_plan(source: SourceConfig, today: date) -> tuple[Step, ...]:
+    """``export.arxiv.org/api/query`` for ``query`` or ``categories``, newest first,
+    ``max_results`` at most."""
+    base = source.url or ARXIV_API
+    query, categories = source.option("query"), source.option("categories")
+    if query is None and not categories:
+        return (Step(base),)
+    query = query or " OR ".join(f"cat:{c}" for c in categories)
+    return (Step(with_params(base, search_query=query, sortBy="submittedDate",
+                             sortOrder="descending", start=0,
+                             max_results=source.option("max_results"))),)
+
+
+def check_api(source: SourceConfig) -> None:
+    """A query or categories (not both), unless a URL says it all."""
+    if source.option("query") is not None and source.option("categories"):
+        raise ConfigError("give 'query' or 'categories', not both")
+    if not source.url and source.option("query") is None and not source.option("categories"):
+        raise ConfigError(f"kind {source.kind!r} needs a 'query' or 'categories'")
+
+
+def rss_plan(source: SourceConfig, today: date) -> tuple[Step, ...]:
+    """``rss.arxiv.org/rss/<cat+cat>``."""
+    categories = source.option("categories")
+    if not categories:
+        return (Step(source.url),)
+    base = source.url or ARXIV_RSS
+    return (Step(base.rstrip("/") + "/" + "+".join(categories)),)
+
+
+def check_rss(source: SourceConfig) -> None:
+    """Categories, unless a URL says it all."""
+    if not source.url and not source.option("categories"):
+        raise ConfigError(f"kind {source.kind!r} needs 'categories' (or a 'url')")
+
+
+def only_known_replacements(entries: list[Entry], source: SourceConfig,
+                            stored: Callable[[str], bool]) -> tuple[list[Entry], int]:
+    """A ``replace``/``replace-cross`` announcement only updates a paper already stored (or
+    announced as new earlier in the same batch), unless the source sets ``replace_creates``."""
+    if source.option("replace_creates"):
+        return entries, 0
+    kept: list[Entry] = []
+    keys: set[str] = set()
+    for entry in entries:
+        if entry.announce_type in REPLACE_TYPES and entry.key not in keys and not stored(entry.key):
+            continue
+        keys.add(entry.key)
+        kept.append(entry)
+    return kept, len(entries) - len(kept)
+
+
+_CATEGORIES = Option(categories_option, ())
+
+API = SourceKind(
+    name="arxiv-api", parse=parse_api, plan=api_plan, family="arxiv",
+    options={"query": Option(text_option), "categories": _CATEGORIES,
+             "max_results": Option(count_option(1), 100)},
+    validate=check_api)
+RSS = SourceKind(
+    name="arxiv-rss", parse=parse_rss, plan=rss_plan, family="arxiv",
+    options={"categories": _CATEGORIES, "replace_creates": Option(flag_option, False)},
+    validate=check_rss, admit=only_known_replacements)

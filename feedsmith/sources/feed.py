@@ -17,17 +17,17 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import feedparser
 
 from ..dates import from_struct, parse_iso, parse_rfc822
-from ..errors import SourceError
+from ..errors import ConfigError, SourceError
 from ..ids import canonical_url, item_key
 from ..model import Entry, Links
 from ..text import clean_text, html_to_text, safe_url
-from . import Parsed
+from . import Parsed, SourceConfig, SourceKind, Step, collect
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 """A feed larger than this is refused before parsing."""
@@ -231,14 +231,7 @@ def parse(data: bytes, *, source: str) -> Parsed:
     if head.startswith(b"{"):
         return parse_json_feed(data, source=source)
     parsed = parse_xml_feed(data)
-    entries: list[Entry] = []
-    skipped = 0
-    for item in parsed.entries:
-        entry = _feedparser_entry(item, source=source)
-        if entry is None:
-            skipped += 1
-        else:
-            entries.append(entry)
+    entries, skipped = collect(parsed.entries, lambda item: _feedparser_entry(item, source=source))
     return Parsed(dedup_by_key(entries), skipped, feed_warning(parsed))
 
 
@@ -297,14 +290,8 @@ def parse_json_feed(data: bytes, *, source: str) -> Parsed:
     items = document.get("items")
     if not isinstance(items, list):
         raise SourceError("JSON Feed without an items array")
-    entries: list[Entry] = []
-    skipped = 0
-    for item in items:
-        entry = _json_feed_entry(item, source=source) if isinstance(item, dict) else None
-        if entry is None:
-            skipped += 1
-        else:
-            entries.append(entry)
+    entries, skipped = collect(
+        items, lambda item: _json_feed_entry(item, source=source) if isinstance(item, dict) else None)
     return Parsed(dedup_by_key(entries), skipped)
 
 
@@ -324,3 +311,17 @@ def _json_feed_entry(item: dict[str, Any], *, source: str) -> Entry | None:
                       authors=unique_texts(_names(people)),
                       categories=unique_texts(tags if isinstance(tags, list) else []),
                       date=date, thumbnail=safe_url(item.get("image")), source=source)
+
+
+def feed_plan(source: SourceConfig, today: date) -> tuple[Step, ...]:
+    """The ``url`` itself."""
+    return (Step(source.url),)
+
+
+def check_feed(source: SourceConfig) -> None:
+    """A feed needs its URL."""
+    if not source.url:
+        raise ConfigError(f"kind {source.kind!r} needs a 'url'")
+
+
+FEED = SourceKind(name="feed", parse=parse, plan=feed_plan, family="feed", validate=check_feed)

@@ -11,18 +11,34 @@ carry the same items, HTML-escaped, in the ``data-props`` attribute of the ``Dai
 from __future__ import annotations
 
 import json
+import re
+from datetime import date, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
 from ..dates import parse_iso
-from ..errors import SourceError
+from ..errors import ConfigError, SourceError
 from ..ids import arxiv_key, extract_arxiv_id
 from ..model import Entry, Links
 from ..text import html_to_text, safe_url
-from . import Parsed
+from . import (
+    Option,
+    Parsed,
+    SourceConfig,
+    SourceKind,
+    Step,
+    collect,
+    count_option,
+    text_option,
+    with_params,
+)
 
 HF_HOST = "huggingface.co"
 HF_PAPERS = f"https://{HF_HOST}/papers/"
+HF_DAILY_API = f"https://{HF_HOST}/api/daily_papers"
+HF_TRENDING_PAGE = f"https://{HF_HOST}/papers/trending"
+_WEEK = re.compile(r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def parse_daily_papers(data: bytes, *, source: str) -> Parsed:
@@ -40,14 +56,8 @@ def parse_daily_papers(data: bytes, *, source: str) -> Parsed:
 
 def papers_from_items(items: list[Any], *, source: str) -> Parsed:
     """Entries of daily_papers items in order; the position is the rank; bad items are counted."""
-    entries: list[Entry] = []
-    skipped = 0
-    for rank, item in enumerate(items, start=1):
-        entry = paper_entry(item, source=source, rank=rank)
-        if entry is None:
-            skipped += 1
-        else:
-            entries.append(entry)
+    entries, skipped = collect(enumerate(items, start=1),
+                               lambda ranked: paper_entry(ranked[1], source=source, rank=ranked[0]))
     if items and not entries:  # not one paper: the response has the wrong shape, not bad items
         raise SourceError(f"none of the {len(items)} items is a paper "
                           f"(the first is a JSON {type(items[0]).__name__})")
@@ -146,3 +156,81 @@ def paper_entry(item: Any, *, source: str, rank: int | None) -> Entry | None:
         comments=_int(item.get("numComments")),
         hf_day=day.date().isoformat() if day else None,
     )
+
+
+# fetch plans ------------------------------------------------------------------------------------
+def page_has_items(body: bytes) -> bool:
+    """Whether a daily_papers page holds any item (``[]`` ends the paging; so does junk, which the
+    parser then reports)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
+    if isinstance(data, dict):
+        data = data.get("dailyPapers")
+    return isinstance(data, list) and len(data) > 0
+
+
+def hf_days(source: SourceConfig, today: date) -> list[str]:
+    """The ``date`` values an hf-daily source asks for, newest first."""
+    day = source.option("date")
+    if day is None:
+        return []
+    first = today if day == "today" else date.fromisoformat(day)
+    return [(first - timedelta(days=n)).isoformat() for n in range(source.option("backfill_days") + 1)]
+
+
+def daily_plan(source: SourceConfig, today: date) -> tuple[Step, ...]:
+    """``/api/daily_papers`` by ``date`` (or ``"today"``, plus ``backfill_days`` earlier days,
+    newest first), ``week`` or ``month``; each paged with ``p`` from 0 and ``limit`` until a page
+    is ``[]``."""
+    base = source.url or HF_DAILY_API
+    if source.option("date") is not None:
+        urls = [with_params(base, date=day) for day in hf_days(source, today)]
+    elif source.option("week") is not None:
+        urls = [with_params(base, week=source.option("week"))]
+    elif source.option("month") is not None:
+        urls = [with_params(base, month=source.option("month"))]
+    else:
+        urls = [base]
+    return tuple(Step(url, limit=source.option("limit"), has_items=page_has_items) for url in urls)
+
+
+def check_daily(source: SourceConfig) -> None:
+    """One of date, week, month at most, each well formed; backfill_days only with a date."""
+    chosen = [k for k in ("date", "week", "month") if source.option(k) is not None]
+    if len(chosen) > 1:
+        raise ConfigError("give only one of 'date', 'week', 'month'")
+    day = source.option("date")
+    if day is not None and day != "today":
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise ConfigError("'date' must be YYYY-MM-DD or \"today\"") from None
+    if source.option("backfill_days") and day is None:
+        raise ConfigError("'backfill_days' needs a 'date'")
+    if source.option("week") is not None and not _WEEK.match(source.option("week")):
+        raise ConfigError("'week' must look like 2026-W11")
+    if source.option("month") is not None and not _MONTH.match(source.option("month")):
+        raise ConfigError("'month' must look like 2026-03")
+
+
+def trending_plan(source: SourceConfig, today: date) -> tuple[Step, ...]:
+    """``/api/daily_papers?sort=trending``, falling back to the ``/papers/trending`` page when the
+    API fails."""
+    base = source.url or HF_DAILY_API
+    fallback = source.option("fallback_url") or (None if source.url else HF_TRENDING_PAGE)
+    return (Step(with_params(base, sort="trending", limit=source.option("limit")), fallback=fallback),)
+
+
+_CREDENTIALS = ((HF_HOST, "HF_TOKEN"),)
+_LIMIT = Option(count_option(1), 100)
+
+DAILY = SourceKind(
+    name="hf-daily", parse=parse_daily_papers, plan=daily_plan, family="hf",
+    options={"date": Option(text_option), "backfill_days": Option(count_option(0), 0),
+             "week": Option(text_option), "month": Option(text_option), "limit": _LIMIT},
+    validate=check_daily, credentials=_CREDENTIALS)
+TRENDING = SourceKind(
+    name="hf-trending", parse=parse_trending, plan=trending_plan, family="hf",
+    options={"limit": _LIMIT, "fallback_url": Option(text_option)}, credentials=_CREDENTIALS)

@@ -1,0 +1,224 @@
+"""Crawl: configured sources in, entries merged into the store out (sources -> store).
+
+Remote sources are fetched concurrently, politely per host (``http.Fetcher``); local files are
+read by ``http.LocalFiles`` (same result shape) when their turn comes, so at most one local body
+is in memory. Then each source, in configuration order (so first-seen stamps are deterministic),
+is parsed by its kind, filtered by its kind's ``admit`` rule, classified into topics and merged
+into the store in one transaction (``feedsmith.ingest``); only then are its validators and paging
+state saved in the crawl cache. A source that fails, in any step and for any reason, is reported
+in one line and changes nothing; the others go on. A source that did not change since the last
+run (304, same body, same file) is not parsed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date
+from typing import Any
+
+from .config import Config
+from .crawl_cache import CRAWL_CACHE_DIR, CrawlCache
+from .errors import SourceError
+from .http import Fetcher, LocalFiles, Retriever, Sleep
+from .ingest import RunClock, ingest
+from .model import Entry
+from .report import BuildReport, SourceResult
+from .sources import Parsed, SourceConfig, Step, kind_named, registry, with_params
+from .store import Store
+from .topics import CompiledTopic, TopicMatcher, compile_topic, rules_fingerprint
+
+MAX_PAGES = 20
+Progress = Callable[[SourceResult], None]
+
+
+@dataclass
+class SourceFetch:
+    """What fetching one source gave: the bodies to parse in order (none when nothing changed),
+    the validators and paging state to save once they are stored, or the error that stopped it."""
+
+    bodies: list[bytes] = field(default_factory=list)
+    validators: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    pages: list[tuple[str, bool]] = field(default_factory=list)
+    requests: int = 0
+    error: str | None = None
+    elapsed: float = 0.0
+
+
+def is_remote(source: SourceConfig) -> bool:
+    """Whether ``source`` is fetched over HTTP (else it is a local file)."""
+    return source.url.startswith(("http://", "https://")) or not source.url
+
+
+def one_line_error(exc: BaseException) -> str:
+    """A failure as the one line a report shows."""
+    if isinstance(exc, SourceError):
+        return str(exc)
+    message = " ".join(str(exc).split())[:160]
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+async def _get(retriever: Retriever, cache: CrawlCache, url: str, out: SourceFetch) -> bytes | None:
+    fetched = await retriever.get(url, stored=cache.validators(url))
+    out.requests += fetched.attempts
+    out.validators.append((url, fetched.validators))
+    if fetched.body is not None:
+        out.bodies.append(fetched.body)
+    return fetched.body
+
+
+async def fetch_source(retriever: Retriever, cache: CrawlCache, source: SourceConfig,
+                       today: date) -> SourceFetch:
+    """Fetch every URL of ``source``'s plan; any failure is recorded in the result, not raised."""
+    out = SourceFetch()
+    started = time.monotonic()
+    try:
+        # a local file is the whole source; a remote one is what its kind's plan asks for
+        plan = kind_named(source.kind).plan(source, today) if is_remote(source) else (Step(source.url),)
+        for step in plan:
+            if step.has_items is not None:
+                for page in range(MAX_PAGES):
+                    url = with_params(step.url, p=page, limit=step.limit)
+                    body = await _get(retriever, cache, url, out)
+                    more = step.has_items(body) if body is not None else cache.has_more(url)
+                    out.pages.append((url, more))
+                    if not more:
+                        break
+                continue
+            try:
+                await _get(retriever, cache, step.url, out)
+            except SourceError as exc:
+                if step.fallback is None:
+                    raise
+                try:
+                    await _get(retriever, cache, step.fallback, out)
+                except SourceError as again:
+                    raise SourceError(f"{exc}; fallback {again}") from None
+    except Exception as exc:  # one source's failure, whatever it is, is that source's alone
+        out.error = one_line_error(exc)
+        out.bodies = []
+    out.elapsed = time.monotonic() - started
+    return out
+
+
+def parse_all(source: SourceConfig, bodies: list[bytes], result: SourceResult) -> list[Entry]:
+    """The entries of every body of ``source``, in order; counts and warnings go to ``result``."""
+    parse = kind_named(source.kind).parse
+    entries: list[Entry] = []
+    warnings: list[str] = []
+    for body in bodies:
+        parsed: Parsed = parse(body, source=source.name)
+        entries.extend(replace(e, origin=source.kind) for e in parsed.entries)
+        result.skipped += parsed.skipped
+        if parsed.warning and parsed.warning not in warnings:
+            warnings.append(parsed.warning)
+    result.warning = "; ".join(warnings) or None
+    return entries
+
+
+def ingest_source(source: SourceConfig, got: SourceFetch, store: Store, cache: CrawlCache,
+                  clock: RunClock, classify: Callable[[Entry], Entry]) -> SourceResult:
+    """Parse what was fetched for ``source`` and merge it into ``store`` (one transaction); then,
+    and only then, save its validators and paging state in the crawl cache."""
+    result = SourceResult(source.name, source.kind, requests=got.requests, elapsed=got.elapsed,
+                          error=got.error)
+    if got.error is not None:
+        return result
+    if got.bodies:
+        started = time.monotonic()
+        try:
+            entries = parse_all(source, got.bodies, result)
+        except SourceError as exc:
+            result.error = str(exc)
+            return result
+        except Exception as exc:  # a parser that raises fails its own source only
+            result.error = f"cannot parse the response ({one_line_error(exc)})"
+            return result
+        finally:
+            result.elapsed += time.monotonic() - started
+            got.bodies = []  # parsed: let the bytes go before the next source
+        result.entries = len(entries)
+        admit = kind_named(source.kind).admit
+        if admit is not None:
+            entries, result.dropped = admit(entries, source, store.has)
+        done = ingest(store, entries, clock=clock, classify=classify)
+        result.new = len(done.new)
+        result.changed = len(done.changed)
+    else:
+        result.not_modified = True
+    cache.save(got.validators, got.pages, generation=store.generation)
+    return result
+
+
+def classifier(compiled: tuple[CompiledTopic, ...]) -> Callable[[Entry], Entry]:
+    """A function giving an entry its topics under the ``compiled`` rules."""
+    matcher = TopicMatcher(compiled)
+
+    def apply(entry: Entry) -> Entry:
+        topics = matcher.classify(entry)
+        return entry if topics == entry.topics else replace(entry, topics=topics)
+    return apply
+
+
+def reclassify_if_rules_changed(store: Store, compiled: tuple[CompiledTopic, ...]) -> bool:
+    """Re-classify every stored entry if the rules changed since the last run; whether it did."""
+    fingerprint = rules_fingerprint(c.topic for c in compiled)
+    if store.meta("rules") == fingerprint:
+        return False
+    if store.count() == 0:  # a new store: nothing to re-classify
+        store.set_meta("rules", fingerprint)
+        return False
+    apply = classifier(compiled)
+    store.put_many([new for old in store.entries() if (new := apply(old)) is not old])
+    store.set_meta("rules", fingerprint)
+    return True
+
+
+def bearer_tokens(config: Config, env: dict[str, str] | None = None) -> dict[str, str]:
+    """Host -> token for the credentials of the configured sources' kinds that are set."""
+    env = dict(os.environ) if env is None else env
+    used = {source.kind for source in config.sources}
+    return {host: env[variable] for name, kind in registry().items() if name in used
+            for host, variable in kind.credentials if env.get(variable)}
+
+
+async def _crawl(config: Config, store: Store, cache: CrawlCache, clock: RunClock,
+                 report: BuildReport, classify: Callable[[Entry], Entry], sleep: Sleep | None,
+                 progress: Progress | None) -> None:
+    today = clock.start.astimezone(UTC).date()
+    local = LocalFiles()
+
+    async def fetch(retriever: Retriever, source: SourceConfig) -> SourceFetch:
+        got = await fetch_source(retriever, cache, source, today)
+        if progress is not None:
+            progress(SourceResult(source.name, source.kind, error=got.error,
+                                  not_modified=got.error is None and not got.bodies,
+                                  requests=got.requests))
+        return got
+
+    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep,
+                       tokens=bearer_tokens(config)) as fetcher:
+        remote = [s for s in config.sources if is_remote(s)]
+        fetched = dict(zip((s.name for s in remote),
+                           await asyncio.gather(*(fetch(fetcher, s) for s in remote)), strict=True))
+    for source in config.sources:
+        got = fetched.pop(source.name) if source.name in fetched else await fetch(local, source)
+        result = ingest_source(source, got, store, cache, clock, classify)
+        report.sources.append(result)
+        report.new += result.new
+        report.changed += result.changed
+
+
+def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
+          sleep: Sleep | None = None, progress: Progress | None = None) -> None:
+    """Re-classify the store if the topic rules changed, then fetch every configured source
+    and merge it into ``store``; what happened goes into ``report``."""
+    compiled = tuple(compile_topic(t) for t in config.topics)
+    report.reclassified = reclassify_if_rules_changed(store, compiled)
+    with CrawlCache(store.directory / CRAWL_CACHE_DIR, store_id=store.store_id,
+                    generation=store.generation) as cache:
+        asyncio.run(_crawl(config, store, cache, clock, report, classifier(compiled), sleep,
+                           progress))

@@ -1,0 +1,52 @@
+"""The two jobs the CLI runs: ``build`` (crawl, then publish) and ``crawl_sources`` (crawl only).
+
+Each opens the store (locked for the run), optionally seeds it from a published site, runs
+``feedsmith.crawl`` and, for a build, ``feedsmith.publish``, and returns a ``BuildReport``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from .config import Config
+from .crawl import Progress, crawl
+from .http import Fetcher, Sleep
+from .ingest import RunClock
+from .model import Seed
+from .publish import publish
+from .report import BuildReport
+from .seed import read_seeds
+from .store import DEFAULT_LOCK_TIMEOUT, open_store
+
+
+def crawl_sources(config: Config, *, now: datetime | None = None,
+                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT, sleep: Sleep | None = None,
+                  progress: Progress | None = None) -> BuildReport:
+    """Crawl every source into the store without rendering anything."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    report = BuildReport()
+    with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+    return report
+
+
+def build(config: Config, *, now: datetime | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+          sleep: Sleep | None = None, progress: Progress | None = None,
+          seed_from: str | None = None) -> BuildReport:
+    """Crawl every source into the store, then render and write the site; ``seed_from`` (the
+    folder or URL of a previously published site) restores ids and dates a lost store forgot."""
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    report = BuildReport(output=config.site.output)
+    seeds = asyncio.run(_read_seeds(config, seed_from, sleep)) if seed_from else None
+    with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
+        if seeds is not None:
+            report.seeded = store.add_seeds(seeds)
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+        publish(config, store, now, report)
+    return report
+
+
+async def _read_seeds(config: Config, location: str, sleep: Sleep | None) -> list[tuple[str, Seed]]:
+    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep) as fetcher:
+        return await read_seeds(location, fetcher=fetcher)

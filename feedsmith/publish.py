@@ -1,0 +1,158 @@
+"""Publish: the store in, the site folder out (store -> site).
+
+``site_view`` chooses each feed's entries with indexed queries (newest first per topic, within
+the feed's window and bounds) and decodes only those; ``publish`` renders every file
+(``feedsmith.render``) and writes them atomically, or skips the render entirely when nothing it
+depends on changed since the last build (``site_is_current``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+
+from ._version import __version__
+from .config import Config
+from .model import Entry
+from .render import FeedView, SiteView, site_files
+from .render.site import WriteReport, write_site
+from .report import BuildReport
+from .store import Store
+from .topics import ALL, Topic
+
+
+def feed_bounds(config: Config, topic: Topic | None) -> tuple[timedelta, int, int]:
+    """A feed's window, ``min_entries`` and ``max_entries``: the topic's own where it sets them,
+    else the [site] ones (``topic`` None: the ``all`` feed)."""
+    site = config.site
+    window = topic.window if topic and topic.window is not None else site.window
+    low = topic.min_entries if topic and topic.min_entries is not None else site.min_entries
+    high = topic.max_entries if topic and topic.max_entries is not None else site.max_entries
+    return window, low, high
+
+
+def select_window(entries: list[Entry], config: Config, now: datetime, *,
+                  topic: Topic | None = None) -> list[Entry]:
+    """The entries a feed holds: all first seen within the window, at least ``min_entries``
+    and at most ``max_entries`` of them; ``entries`` must be newest first. A ``topic``'s own
+    window and bounds replace the [site] ones; its ``sort`` then orders the chosen entries
+    (it never changes which entries are chosen)."""
+    window, low, high = feed_bounds(config, topic)
+    cutoff = now - window
+    inside = sum(1 for e in entries if e.first_seen and e.first_seen >= cutoff)
+    count = min(max(inside, low), high)
+    return sort_entries(entries[:count], topic.sort if topic else "first-seen")
+
+
+def sort_entries(entries: list[Entry], order: str) -> list[Entry]:
+    """``entries`` (newest first) in a topic's ``sort`` order: ``first-seen`` keeps them newest
+    first; ``upvotes`` puts the most upvoted first; ``trending`` the best trending rank first.
+    Entries without the number go last; ties stay newest first."""
+    if order == "upvotes":
+        return sorted(entries, key=lambda e: (e.upvotes is None, -(e.upvotes or 0)))
+    if order == "trending":
+        return sorted(entries, key=lambda e: (e.rank is None, e.rank or 0))
+    return entries
+
+
+def site_view(config: Config, store: Store, now: datetime) -> SiteView:
+    """The feeds to publish, read from the store: only the entries a feed can hold are decoded."""
+    site = config.site
+    base = site.base_url if site.base_url.endswith("/") else site.base_url + "/"
+    feeds: list[tuple[str, str, str, Topic | None]] = [
+        (ALL, f"{site.title}: all papers", site.description, None)
+    ]
+    feeds += [(t.slug, f"{site.title}: {t.title}", t.description, t) for t in config.topics]
+    counts = store.topic_counts()
+    counts[ALL] = store.count()
+    newest = {slug: store.newest_keys(None if slug == ALL else slug, feed_bounds(config, rule)[2])
+              for slug, _, _, rule in feeds}
+    wanted = sorted({key for keys in newest.values() for key in keys})
+    decoded = {entry.key: entry for entry in store.get_many(wanted)}
+    views = []
+    for slug, title, description, rule in feeds:
+        members = [decoded[key] for key in newest[slug] if key in decoded]
+        chosen = select_window(members, config, now, topic=rule)
+        updated = max((e.updated for e in chosen if e.updated), default=store.created)
+        views.append(FeedView(slug, title, description, base, tuple(chosen), updated,
+                              counts.get(slug, 0)))
+    return SiteView(site.title, site.description, site.author, base, tuple(views))
+
+
+# Skipping a build that cannot change anything --------------------------------------------------
+# A build's output depends only on the configuration (site settings, topics), the code version, the
+# stored entries (``Store.generation``) and the clock, through the windows. The windows only change
+# when an entry ages out of one, at ``valid_until``. When none of these moved and every file is still
+# on disk, rendering would rewrite nothing: skip it instead of decoding the whole store.
+_BUILD_META = "last-build"
+
+
+@cache
+def code_fingerprint() -> str:
+    """A hash of this feedsmith's code and templates (their names and contents): an edited
+    template or module makes the next build render again even without a version bump."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".html", ".css") and path.is_file():
+            digest.update(f"\n{path.relative_to(root)}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def build_fingerprint(config: Config, store: Store) -> str:
+    """What the site was built from: configuration, code and store generation."""
+    what = repr((config.site, config.topics, code_fingerprint(), store.generation))
+    return hashlib.sha256(what.encode()).hexdigest()
+
+
+def _valid_until(view: SiteView, config: Config) -> datetime | None:
+    """When the first entry that holds a window open leaves it (None: no window can shrink)."""
+    topics = {t.slug: t for t in config.topics}
+    ends = []
+    for feed in view.feeds:
+        window, low, _ = feed_bounds(config, topics.get(feed.slug))
+        seen = [e.first_seen for e in feed.entries if e.first_seen is not None]
+        if len(feed.entries) > low and seen:
+            ends.append(min(seen) + window)
+    return min(ends, default=None)
+
+
+def remember_build(config: Config, store: Store, view: SiteView, files: dict[str, bytes]) -> None:
+    """Record what this build was made from, for ``site_is_current``."""
+    until = _valid_until(view, config)
+    store.set_meta(_BUILD_META, {
+        "fingerprint": build_fingerprint(config, store),
+        "valid_until": until.isoformat() if until else None,
+        "files": sorted(files),
+        "counts": {v.slug: len(v.entries) for v in view.feeds},
+    })
+
+
+def site_is_current(config: Config, store: Store, now: datetime, report: BuildReport) -> bool:
+    """Whether the site on disk is exactly what a build now would write; if so, fill ``report``."""
+    last = store.meta(_BUILD_META)
+    if not isinstance(last, dict) or last.get("fingerprint") != build_fingerprint(config, store):
+        return False
+    until = last.get("valid_until")
+    if until is not None and now >= datetime.fromisoformat(until):
+        return False
+    out = config.site.output
+    if not all((out / name).is_file() for name in last["files"]):
+        return False
+    report.topic_counts = dict(last["counts"])
+    report.write = WriteReport(unchanged=list(last["files"]))
+    return True
+
+
+def publish(config: Config, store: Store, now: datetime, report: BuildReport) -> None:
+    """Render and write the site from ``store`` (unless it is current); fill ``report``."""
+    if site_is_current(config, store, now, report):
+        return
+    view = site_view(config, store, now)
+    report.topic_counts = {v.slug: len(v.entries) for v in view.feeds}
+    files = site_files(view)
+    report.write = write_site(config.site.output, files)
+    remember_build(config, store, view, files)
