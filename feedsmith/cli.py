@@ -277,7 +277,7 @@ def serve_command(port: int, directory: Path) -> None:
 
     Example: feedsmith serve --port 8000 --dir site
     """
-    from .render.serve import make_server
+    from .serve import make_server
 
     server = make_server(directory, port=port)
     click.echo(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from feedsmith.render import site_files
-from feedsmith.render.serve import RunningServer, start_server
 from feedsmith.render.site import write_site
+from feedsmith.serve import RunningServer, start_server
 from tests.sitecheck import IMG_TITLE, fixed_site
 
 CHROMIUM = Path("/usr/bin/chromium")

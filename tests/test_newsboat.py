@@ -22,7 +22,7 @@ import pytest
 
 from feedsmith.config import Config, load_config, with_overrides
 from feedsmith.jobs import build
-from feedsmith.render.serve import RunningServer, start_server
+from feedsmith.serve import RunningServer, start_server
 from tests.conftest import SNAPSHOT, write_config
 from tests.sitecheck import T0
 

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from feedsmith.cli import main
 from feedsmith.errors import ServeError
 from feedsmith.render import site_files
-from feedsmith.render.serve import RunningServer, make_server, start_server
 from feedsmith.render.site import write_site
+from feedsmith.serve import RunningServer, make_server, start_server
 from tests.sitecheck import fixed_site
 
 

@@ -5,58 +5,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from ..model import Entry
-
-
-@dataclass(frozen=True)
-class FeedView:
-    """One feed as published: its identity, its absolute URLs and its entries, newest first."""
-
-    slug: str
-    title: str
-    description: str
-    base_url: str
-    entries: tuple[Entry, ...]
-    updated: datetime
-    total: int
-
-    def url(self, extension: str) -> str:
-        """The absolute URL of this feed's file with ``extension`` (``atom``, ``rss``...)."""
-        return f"{self.base_url}{self.slug}.{extension}"
-
-    def file(self, extension: str) -> str:
-        """The file name of this feed's file with ``extension``."""
-        return f"{self.slug}.{extension}"
-
-
-@dataclass(frozen=True)
-class SiteView:
-    """Everything the site shows: its settings and one ``FeedView`` per topic, ``all`` first."""
-
-    title: str
-    description: str
-    author: str
-    base_url: str
-    feeds: tuple[FeedView, ...]
-
-
-GENERATOR = "feedsmith"
-GENERATOR_URI = "https://github.com/feedsmith/feedsmith"
-
-
-FEED_CSS = "feed.css"
-OPML = "feeds.opml"
+from . import feeds, html, jsonfeed, opml
+from .content import EntryHTML
+from .view import FEED_CSS, OPML, FeedView, SiteView
 
 
 def site_files(site: SiteView) -> dict[str, bytes]:
     """Every file of the site by name: Atom, RSS and JSON Feed per feed, HTML pages, the index,
     the OPML list and the stylesheet the Atom and RSS files point to."""
-    from . import feeds, html, jsonfeed, opml
-    from .content import EntryHTML
-
     html_of = EntryHTML()
     files: dict[str, bytes] = {}
     for view in site.feeds:
@@ -67,3 +23,6 @@ def site_files(site: SiteView) -> dict[str, bytes]:
     files[OPML] = opml.opml(site)
     files[FEED_CSS] = feeds.feed_css()
     return files
+
+
+__all__ = ["FeedView", "SiteView", "site_files"]

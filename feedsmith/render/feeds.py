@@ -16,8 +16,8 @@ from importlib import resources
 from feedgen.feed import FeedGenerator
 
 from ..model import Entry
-from . import FEED_CSS, GENERATOR, GENERATOR_URI, FeedView, SiteView
 from .content import EntryHTML
+from .view import FEED_CSS, GENERATOR, GENERATOR_URI, FeedView, SiteView
 
 
 def _generator(view: FeedView, site: SiteView, *, self_extension: str,

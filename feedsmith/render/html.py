@@ -9,8 +9,8 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from ..model import Entry
-from . import SiteView
 from .content import EntryHTML, PerEntry, environment
+from .view import SiteView
 
 NEWEST_ON_INDEX = 10
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..model import Entry
-from . import FeedView, SiteView
 from .content import EntryHTML
+from .view import FeedView, SiteView
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC
 from email.utils import format_datetime
 
-from . import SiteView
+from .view import SiteView
 
 
 def opml(site: SiteView) -> bytes:

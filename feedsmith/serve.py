@@ -15,7 +15,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from ..errors import ServeError
+from .errors import ServeError
 
 HOST = "127.0.0.1"
 CONTENT_TYPES = {
