@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,14 @@ import click
 
 from . import __version__
 from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
-from .errors import ConfigError, FeedsmithError
+from .entries import parse_age
+from .errors import ConfigError, FeedsmithError, StoreError
 from .jobs import build, crawl_sources
+from .maintenance import check_store, export_store, import_store, prune_store
 from .model import Entry
+from .render.site import write_atomic
 from .report import BuildReport, SourceResult
+from .serve import make_server
 from .store import DEFAULT_LOCK_TIMEOUT
 from .topic_tools import explain_paper, topic_summaries, try_rule
 
@@ -59,8 +64,6 @@ def config_options(func: Any) -> Any:
     """The options every command that reads the configuration takes."""
     func = click.option("--cache-dir", type=click.Path(path_type=Path), envvar="FEEDSMITH_CACHE_DIR",
                         help="Entry store folder (env FEEDSMITH_CACHE_DIR).")(func)
-    func = click.option("--out", type=click.Path(path_type=Path), envvar="FEEDSMITH_OUT",
-                        help="Output folder for the site (env FEEDSMITH_OUT).")(func)
     func = click.option("--config", "config_path", type=click.Path(path_type=Path),
                         envvar="FEEDSMITH_CONFIG",
                         help="TOML configuration (default: feeds/feedsmith.toml, else the demo).")(func)
@@ -75,7 +78,14 @@ def lock_timeout_option(func: Any) -> Any:
                              "(env FEEDSMITH_LOCK_TIMEOUT).")(func)
 
 
-def resolve_config(config_path: Path | None, out: Path | None, cache_dir: Path | None) -> Config:
+def out_option(func: Any) -> Any:
+    """``--out``, for the command that writes the site."""
+    return click.option("--out", type=click.Path(path_type=Path), envvar="FEEDSMITH_OUT",
+                        help="Output folder for the site (env FEEDSMITH_OUT).")(func)
+
+
+def resolve_config(config_path: Path | None, cache_dir: Path | None, out: Path | None = None
+                   ) -> Config:
     """The configuration with command-line and environment overrides applied."""
     return with_overrides(load_config(config_path), output=out, cache=cache_dir)
 
@@ -141,10 +151,11 @@ def progress_printer() -> Any:
 
 @main.command("build")
 @config_options
+@out_option
 @add_source_option
 @click.option("--seed-from", metavar="URL-OR-FOLDER", envvar="FEEDSMITH_SEED_FROM",
-              help="Previously published site (folder or URL): its all.atom ids and dates seed "
-                   "a lost store (env FEEDSMITH_SEED_FROM).")
+              help="Previously published site (folder or URL): the ids and dates of every feed "
+                   "it published seed a lost store (env FEEDSMITH_SEED_FROM).")
 @lock_timeout_option
 def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
                   add_sources: tuple[str, ...], seed_from: str | None = None,
@@ -153,7 +164,7 @@ def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | 
 
     Example: feedsmith build --config feeds/feedsmith.toml --out site
     """
-    config = with_added_sources(resolve_config(config_path, out, cache_dir), add_sources)
+    config = with_added_sources(resolve_config(config_path, cache_dir, out), add_sources)
     report = build(config, progress=progress_printer(), lock_timeout=lock_timeout,
                    seed_from=seed_from)
     if report.seeded is not None:
@@ -167,13 +178,13 @@ def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | 
 @config_options
 @add_source_option
 @lock_timeout_option
-def crawl_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
+def crawl_command(config_path: Path | None, cache_dir: Path | None,
                   add_sources: tuple[str, ...], lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
     """Fetch the sources into the store without writing the site.
 
     Example: feedsmith crawl --config feeds/live.toml --add-source feed=https://example.org/atom.xml
     """
-    config = with_added_sources(resolve_config(config_path, out, cache_dir), add_sources)
+    config = with_added_sources(resolve_config(config_path, cache_dir), add_sources)
     report = crawl_sources(config, progress=progress_printer(), lock_timeout=lock_timeout)
     print_report(report)
     if report.failed:
@@ -187,26 +198,24 @@ def _paper_label(entry: Entry) -> str:
 @main.group("topics", invoke_without_command=True)
 @config_options
 @click.pass_context
-def topics_command(ctx: click.Context, config_path: Path | None, out: Path | None,
-                   cache_dir: Path | None) -> None:
+def topics_command(ctx: click.Context, config_path: Path | None, cache_dir: Path | None) -> None:
     """List the topics with their stored entry counts and newest entry.
 
     Example: feedsmith topics --config feeds/feedsmith.toml
     """
     if ctx.invoked_subcommand is not None:
-        ctx.obj = (config_path, out, cache_dir)
+        ctx.obj = (config_path, cache_dir)
         return
-    for summary in topic_summaries(resolve_config(config_path, out, cache_dir)):
+    for summary in topic_summaries(resolve_config(config_path, cache_dir)):
         newest = (f"newest {_paper_label(summary.newest)} {summary.newest.title}"
                   if summary.newest else "no entries")
         click.echo(f"{summary.slug:<22} {summary.count:>5}  {newest}")
 
 
-def _inherited(ctx: click.Context, config_path: Path | None, out: Path | None,
-               cache_dir: Path | None) -> Config:
+def _inherited(ctx: click.Context, config_path: Path | None, cache_dir: Path | None) -> Config:
     """The configuration from this subcommand's flags, else from those given to `topics`."""
-    parent = ctx.obj or (None, None, None)
-    return resolve_config(config_path or parent[0], out or parent[1], cache_dir or parent[2])
+    parent = ctx.obj or (None, None)
+    return resolve_config(config_path or parent[0], cache_dir or parent[1])
 
 
 @topics_command.command("explain")
@@ -214,14 +223,14 @@ def _inherited(ctx: click.Context, config_path: Path | None, out: Path | None,
 @config_options
 @click.pass_context
 def topics_explain_command(ctx: click.Context, paper: str, config_path: Path | None,
-                           out: Path | None, cache_dir: Path | None) -> None:
+                           cache_dir: Path | None) -> None:
     """Show, for every topic, which rule and words put a stored paper in it, or why not.
 
     PAPER is an arXiv id (2309.12307, 2309.12307v3) or an arXiv / Hugging Face paper URL.
 
     Example: feedsmith topics explain 2309.12307
     """
-    result = explain_paper(_inherited(ctx, config_path, out, cache_dir), paper)
+    result = explain_paper(_inherited(ctx, config_path, cache_dir), paper)
     entry = result.entry
     click.echo(f"{_paper_label(entry)}  {entry.title}")
     click.echo(f"in: {', '.join(result.topics) or '(no topic)'}")
@@ -248,13 +257,13 @@ def topics_explain_command(ctx: click.Context, paper: str, config_path: Path | N
 @config_options
 @click.pass_context
 def topics_try_command(ctx: click.Context, rules: tuple[str, ...], base: str | None, limit: int,
-                       config_path: Path | None, out: Path | None, cache_dir: Path | None) -> None:
+                       config_path: Path | None, cache_dir: Path | None) -> None:
     """Preview what a rule would catch in the store, without changing the configuration.
 
     Example: feedsmith topics try --rule 'any = ["long context", "context window"]'
     --rule 'none = ["video"]'
     """
-    result = try_rule(_inherited(ctx, config_path, out, cache_dir), rules, base=base)
+    result = try_rule(_inherited(ctx, config_path, cache_dir), rules, base=base)
     click.echo(f"rule: {result.rule}")
     click.echo(f"catches {len(result.caught)} of {result.total} stored entries"
                + (f" (+{len(result.added)} / -{len(result.dropped)} against {base})" if base else ""))
@@ -277,8 +286,6 @@ def serve_command(port: int, directory: Path) -> None:
 
     Example: feedsmith serve --port 8000 --dir site
     """
-    from .serve import make_server
-
     server = make_server(directory, port=port)
     click.echo(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
     try:
@@ -296,22 +303,14 @@ def serve_command(port: int, directory: Path) -> None:
 @lock_timeout_option
 @click.option("--older-than", required=True, metavar="AGE",
               help="Remove entries first seen longer ago than AGE: 90d, 2w, 365d, 12h.")
-def prune_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
-                  lock_timeout: float, older_than: str) -> None:
+def prune_command(config_path: Path | None, cache_dir: Path | None, lock_timeout: float,
+                  older_than: str) -> None:
     """Remove entries first seen before a cutoff (the store keeps everything by default).
 
     Example: feedsmith prune --older-than 90d
     """
-    from datetime import UTC, datetime
-
-    from .entries import parse_age
-    from .store import open_store
-
-    age = parse_age(older_than)
-    config = resolve_config(config_path, out, cache_dir)
-    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
-        removed = store.prune(datetime.now(UTC) - age)
-        left = store.count()
+    removed, left = prune_store(resolve_config(config_path, cache_dir), parse_age(older_than),
+                                now=datetime.now(UTC), lock_timeout=lock_timeout)
     click.echo(f"pruned {removed} entries first seen more than {older_than} ago; {left} left")
 
 
@@ -326,19 +325,14 @@ def store_group() -> None:
 @store_group.command("check")
 @config_options
 @lock_timeout_option
-def store_check_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
+def store_check_command(config_path: Path | None, cache_dir: Path | None,
                         lock_timeout: float) -> None:
     """Verify the store: SQLite integrity, its marker, every record; exit 1 if damaged.
 
     Example: feedsmith store check --cache-dir .cache/feedsmith
     """
-    from .errors import StoreError
-    from .store import open_store
-
-    config = resolve_config(config_path, out, cache_dir)
-    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
-        problems = store.check()
-        count = store.count()
+    config = resolve_config(config_path, cache_dir)
+    count, problems = check_store(config, lock_timeout=lock_timeout)
     if problems:
         for problem in problems:
             click.echo(problem, err=True)
@@ -353,26 +347,19 @@ def store_check_command(config_path: Path | None, out: Path | None, cache_dir: P
 @click.option("--salvage", is_flag=True,
               help="Skip damaged records (each is listed) instead of stopping; exit 1 if any.")
 @click.argument("file", required=False, type=click.Path(path_type=Path))
-def store_export_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
+def store_export_command(config_path: Path | None, cache_dir: Path | None,
                          lock_timeout: float, salvage: bool, file: Path | None) -> None:
     """Write every stored entry as JSON Lines to FILE (default: standard output).
 
     Example: feedsmith store export backup.jsonl
     """
-    import io
-
-    from .render.site import write_atomic
-    from .store import open_store
-
-    config = resolve_config(config_path, out, cache_dir)
-    buffer = io.StringIO()
-    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
-        result = store.export_jsonl(buffer, salvage=salvage)
+    text, result = export_store(resolve_config(config_path, cache_dir), salvage=salvage,
+                                lock_timeout=lock_timeout)
     if file is None:
-        click.echo(buffer.getvalue(), nl=False)
+        click.echo(text, nl=False)
     else:
         try:
-            write_atomic(file, buffer.getvalue().encode())
+            write_atomic(file, text.encode())
         except OSError as exc:
             raise click.ClickException(f"cannot write {file}: {exc.strerror or exc}") from None
         click.echo(f"exported {result.count} entries to {file}", err=True)
@@ -386,21 +373,18 @@ def store_export_command(config_path: Path | None, out: Path | None, cache_dir: 
 @config_options
 @lock_timeout_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-def store_import_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
+def store_import_command(config_path: Path | None, cache_dir: Path | None,
                          lock_timeout: float, file: Path) -> None:
     """Load a `store export` file into an empty store (use `-` for standard input).
 
     Example: feedsmith store import backup.jsonl --cache-dir .cache/feedsmith
     """
-    from .store import open_store
-
-    config = resolve_config(config_path, out, cache_dir)
+    config = resolve_config(config_path, cache_dir)
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {file}: {exc}") from None
-    with open_store(config.site.cache, lock_timeout=lock_timeout) as store:
-        count = store.import_jsonl(text.splitlines(), name=str(file))
+    count = import_store(config, text, name=str(file), lock_timeout=lock_timeout)
     click.echo(f"imported {count} entries into {config.site.cache}")
 
 
@@ -414,14 +398,14 @@ def store_import_command(config_path: Path | None, out: Path | None, cache_dir: 
               help="Only entries first seen on or after this date (UTC), e.g. 2026-03-01.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (one entry record a line).")
 @click.pass_context
-def entries_group(ctx: click.Context, config_path: Path | None, out: Path | None,
+def entries_group(ctx: click.Context, config_path: Path | None,
                   cache_dir: Path | None, lock_timeout: float, topic: str | None,
                   source: str | None, text: str | None, since: Any, as_json: bool) -> None:
     """List stored entries, newest first; `entries show ID` explains one.
 
     Example: feedsmith entries --topic reasoning --since 2026-03-01
     """
-    ctx.obj = (config_path, out, cache_dir, lock_timeout)
+    ctx.obj = (config_path, cache_dir, lock_timeout)
     if ctx.invoked_subcommand is not None:
         return
     import json
@@ -431,7 +415,7 @@ def entries_group(ctx: click.Context, config_path: Path | None, out: Path | None
     from .model import entry_to_record
     from .store import open_store
 
-    config = resolve_config(config_path, out, cache_dir)
+    config = resolve_config(config_path, cache_dir)
     since_utc = since.replace(tzinfo=UTC) if since is not None else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
         for entry in select_entries(store, topic=topic, source=source, text=text, since=since_utc):
@@ -455,8 +439,8 @@ def entries_show_command(obj: tuple[Any, ...], reference: str) -> None:
     from .store import open_store
     from .topics import compile_topic
 
-    config_path, out, cache_dir, lock_timeout = obj
-    config = resolve_config(config_path, out, cache_dir)
+    config_path, cache_dir, lock_timeout = obj
+    config = resolve_config(config_path, cache_dir)
     with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
         entry = find_entry(store, reference)
     if entry is None:
