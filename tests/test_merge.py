@@ -202,3 +202,22 @@ def test_store_index_lists_keys_newest_first_without_reading_entries(tmp_path: P
         assert isinstance(store, Store) and store.check() == []
 
 
+
+
+def test_first_delivery_shortcut_equals_the_full_merge() -> None:
+    """A never-seen entry takes a shortcut through merge_entries (kept for its speed, see merge.py);
+    it must give exactly what the full merge gives, for every snapshot paper and source kind."""
+    from feedsmith.merge import _merge
+    from feedsmith.sources.hf import parse_daily_papers
+    from tests.conftest import SNAPSHOT
+
+    papers = list(parse_daily_papers(SNAPSHOT.read_bytes(), source="snap").entries)
+    kinds = ["hf-daily", "hf-trending", "arxiv-api", "arxiv-rss", "feed", ""]
+    for n, paper in enumerate(papers):
+        new = replace(paper, origin=kinds[n % len(kinds)], version=(n % 3) or None,
+                      sources=("b", "a") if n % 2 else ("a",),
+                      first_seen=T0 - timedelta(hours=1) if n % 5 == 0 else None)
+        family = family_of(new.origin)
+        fast = merge_entries(None, new, family=family, stamp=lambda: T0, run=T0)
+        full = _merge(None, new, family=family, stamp=lambda: T0, run=T0, seed=None)
+        assert fast == full
