@@ -35,6 +35,7 @@ test: $(STAMP) system-deps
 lint: $(STAMP)
 	$(BIN)/ruff check feedsmith tests bench
 	$(BIN)/mypy
+	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=6 feedsmith
 
 BENCH_STAMP := $(VENV)/.bench-stamp
 
@@ -42,7 +43,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
-# S1-S6 at 100,000 entries / 200 feeds (see README, Benchmarks); BENCH_QUICK=1 for a 0.1 scale run.
+# S1-S6 at 100,000 entries / 200 feeds (see bench/README.md); BENCH_QUICK=1 for a 0.1 scale run.
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 

@@ -304,7 +304,7 @@ def copy_state(src: Path, dst: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="feedsmith benchmarks (see README, Benchmarks)")
+    parser = argparse.ArgumentParser(description="feedsmith benchmarks (see bench/README.md)")
     parser.add_argument("--scale", type=float, default=0.1 if os.environ.get("BENCH_QUICK") else 1.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")

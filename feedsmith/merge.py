@@ -1,6 +1,6 @@
 """Merging: the stored entry and a newly parsed one for the same key in, the entry to store out.
 
-Pure. The rules (the README's "Merging and retention" section says the same for users):
+Pure. The rules (docs/store.md says the same for users):
 
 - ``first_seen`` is the earliest time any delivery of the entry was seen (or a seed's date).
 - Every other content field is chosen by source priority, not by arrival order: arXiv metadata

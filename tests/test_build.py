@@ -147,3 +147,14 @@ def test_unchanged_local_source_is_not_parsed_again(tmp_path: Path) -> None:
     (tmp_path / "papers.json").write_text(json.dumps(data[:12]))
     changed = build(config, now=T0)
     assert changed.sources[0].entries == 12 and changed.new == 2
+
+
+def test_progress_says_not_modified_only_when_it_is_true(snapshot_config: Path) -> None:
+    """The progress line of a local snapshot reads 'fetched' on a first build and 'not modified'
+    only once the same bytes were already stored."""
+    first = CliRunner().invoke(main, ["build", "--config", str(snapshot_config)])
+    assert first.exit_code == 0, first.output
+    assert "snapshot (hf-daily) fetched" in first.output and "not modified" not in first.output
+    again = CliRunner().invoke(main, ["build", "--config", str(snapshot_config)])
+    assert "snapshot (hf-daily) not modified" in again.output
+    assert "snapshot (hf-daily): not modified since the last run" in again.output
