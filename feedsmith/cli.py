@@ -156,17 +156,20 @@ def progress_printer() -> Any:
 @click.option("--seed-from", metavar="URL-OR-FOLDER", envvar="FEEDSMITH_SEED_FROM",
               help="Previously published site (folder or URL): the ids and dates of every feed "
                    "it published seed a lost store (env FEEDSMITH_SEED_FROM).")
+@click.option("--force", is_flag=True,
+              help="Overwrite files in the output folder that feedsmith did not write "
+                   "(by default the build refuses and names them).")
 @lock_timeout_option
 def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
                   add_sources: tuple[str, ...], seed_from: str | None = None,
-                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+                  force: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
     """Read the sources, update the store and write the site.
 
     Example: feedsmith build --config feeds/feedsmith.toml --out site
     """
     config = with_added_sources(resolve_config(config_path, cache_dir, out), add_sources)
     report = build(config, progress=progress_printer(), lock_timeout=lock_timeout,
-                   seed_from=seed_from)
+                   seed_from=seed_from, force=force)
     if report.seeded is not None:
         click.echo(f"seeded: {report.seeded} ids from {seed_from}")
     print_report(report)

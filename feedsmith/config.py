@@ -248,8 +248,30 @@ def load_config(path: Path | None = None) -> Config:
                     crawl=CrawlSettings(**crawl))
     if config.site.min_entries > config.site.max_entries:
         raise ConfigError(f"{path}: [site] min_entries is larger than max_entries")
-    check_store_outside_site(config.site)
+    check_site_folders(config.site)
     return config
+
+
+def check_site_folders(site: SiteConfig) -> None:
+    """ConfigError if the output or cache folder is one a build must not write into."""
+    check_output_folder(site)
+    check_store_outside_site(site)
+
+
+def check_output_folder(site: SiteConfig) -> None:
+    """ConfigError if the output folder is a filesystem root, the home folder or a folder above
+    it: a build replaces and deletes files there by name."""
+    out = site.output.resolve()
+    try:
+        home: Path | None = Path.home().resolve()
+    except RuntimeError:  # no home folder known
+        home = None
+    where = ("is the root of the filesystem" if out == Path(out.anchor) else
+             "is the home folder" if out == home else
+             "contains the home folder" if home is not None and out in home.parents else "")
+    if where:
+        raise ConfigError(f"output folder {site.output} {where}: a build writes and replaces "
+                          "files there; give the site a folder of its own (such as site)")
 
 
 def check_store_outside_site(site: SiteConfig) -> None:
@@ -274,7 +296,7 @@ def with_overrides(config: Config, *, output: Path | None = None, cache: Path | 
         site = replace(site, cache=cache)
     if base_url is not None:
         site = replace(site, base_url=base_url)
-    check_store_outside_site(site)
+    check_site_folders(site)
     return replace(config, site=site)
 
 

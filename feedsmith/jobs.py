@@ -14,7 +14,7 @@ from .crawl import Progress, crawl
 from .http import Fetcher, Sleep
 from .ingest import RunClock
 from .model import Seed
-from .publish import publish
+from .publish import check_output_is_ours, publish
 from .report import BuildReport
 from .seed import read_seeds
 from .store import DEFAULT_LOCK_TIMEOUT, open_store
@@ -33,10 +33,14 @@ def crawl_sources(config: Config, *, now: datetime | None = None,
 
 def build(config: Config, *, now: datetime | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
           sleep: Sleep | None = None, progress: Progress | None = None,
-          seed_from: str | None = None) -> BuildReport:
+          seed_from: str | None = None, force: bool = False) -> BuildReport:
     """Crawl every source into the store, then render and write the site; ``seed_from`` (the
-    folder or URL of a previously published site) restores ids and dates a lost store forgot."""
+    folder or URL of a previously published site) restores ids and dates a lost store forgot.
+    RenderError before anything is read or written if the site would overwrite files feedsmith
+    did not write, unless ``force``."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
+    if not force:
+        check_output_is_ours(config)
     report = BuildReport(output=config.site.output)
     seeds = asyncio.run(_read_seeds(config, seed_from, sleep)) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ._version import __version__
 from .config import Config
+from .errors import RenderError
 from .model import Entry
-from .render import FeedView, SiteView, site_files
-from .render.site import WriteReport, write_site
+from .render import FeedView, SiteView, site_file_names, site_files
+from .render.site import WriteReport, foreign_files, write_site
 from .report import BuildReport
 from .store import Store
 from .topics import ALL, Topic
@@ -145,6 +146,19 @@ def site_is_current(config: Config, store: Store, now: datetime, report: BuildRe
     report.topic_counts = dict(last["counts"])
     report.write = WriteReport(unchanged=list(last["files"]))
     return True
+
+
+def check_output_is_ours(config: Config) -> None:
+    """RenderError naming the files in the output folder that a build would overwrite although
+    feedsmith did not write them (a user's own ``index.html``, say). Cheap: run it before
+    anything is read or written."""
+    out = config.site.output
+    names = site_file_names([ALL, *(t.slug for t in config.topics)])
+    foreign = foreign_files(out, names)
+    if foreign:
+        raise RenderError(f"output folder {out} holds files feedsmith did not write: "
+                          f"{', '.join(foreign)}; move them away, or build with --force to "
+                          "overwrite them")
 
 
 def publish(config: Config, store: Store, now: datetime, report: BuildReport) -> None:

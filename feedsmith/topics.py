@@ -35,6 +35,7 @@ from .model import Entry
 ALL = "all"
 RESERVED_SLUGS = frozenset({ALL, "index", "feeds", "style", "feed", "site"})
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG_LENGTH = 64  # a slug names files (<slug>.atom): keep it far below any file name limit
 FIELDS = ("title", "abstract", "keywords")
 DEFAULT_FIELDS = ("title", "abstract")
 SORTS = ("first-seen", "upvotes", "trending")
@@ -606,6 +607,9 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
     here = f"{where}: topic {slug!r}"
     if not SLUG.match(slug):
         raise ConfigError(f"{here}: slug must match [a-z0-9-]+ (lowercase words joined by -)")
+    if len(slug) > MAX_SLUG_LENGTH:
+        raise ConfigError(f"{here}: slug is {len(slug)} characters long; at most "
+                          f"{MAX_SLUG_LENGTH} are allowed")
     if slug in RESERVED_SLUGS:
         raise ConfigError(f"{here}: slug is reserved for a file feedsmith writes")
     if not isinstance(table, Mapping):

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from . import feeds, html, jsonfeed, opml
 from .content import EntryHTML
-from .view import FEED_CSS, OPML, FeedView, SiteView
+from .view import FEED_CSS, FEED_EXTENSIONS, INDEX, OPML, FeedView, SiteView
 
 
 def site_files(site: SiteView) -> dict[str, bytes]:
@@ -25,4 +27,10 @@ def site_files(site: SiteView) -> dict[str, bytes]:
     return files
 
 
-__all__ = ["FeedView", "SiteView", "site_files"]
+def site_file_names(slugs: Iterable[str]) -> set[str]:
+    """The name of every file ``site_files`` makes for the feeds ``slugs`` (``all`` included),
+    known before anything is read or rendered."""
+    return {INDEX, OPML, FEED_CSS} | {f"{slug}.{ext}" for slug in slugs for ext in FEED_EXTENSIONS}
+
+
+__all__ = ["FeedView", "SiteView", "site_file_names", "site_files"]

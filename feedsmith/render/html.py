@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from ..model import Entry
 from .content import EntryHTML, PerEntry, environment
-from .view import SiteView
+from .view import INDEX, SiteView
 
 NEWEST_ON_INDEX = 10
 
@@ -27,7 +27,7 @@ def pages(site: SiteView, html_of: EntryHTML | None = None) -> dict[str, bytes]:
 
     article = PerEntry(render_article)
 
-    files = {"index.html": env.get_template("index.html").render(site=site, newest=NEWEST_ON_INDEX).encode()}
+    files = {INDEX: env.get_template("index.html").render(site=site, newest=NEWEST_ON_INDEX).encode()}
     topic_page = env.get_template("topic.html")
     for view in site.feeds:
         files[view.file("html")] = topic_page.render(site=site, view=view, article=article).encode()

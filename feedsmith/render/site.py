@@ -7,6 +7,11 @@ next ``write_site`` removes those a killed run left behind, so none stays for a 
 dotfiles. A file whose bytes did not change is not touched (its mtime is kept). Files this tool
 wrote before for a feed that no longer exists are removed; anything else in the folder is left
 alone.
+
+The manifest (``MANIFEST``) names every file this tool wrote, and is written before them: a file
+not in it is someone else's (``foreign_files``), even after a build killed halfway. Pages that
+link to other files (``index.html``, ``feeds.opml``, each feed's page) are written after the files
+they link to, so a build that fails halfway never leaves a page linking to a missing feed.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import RenderError
+from .view import INDEX, OPML
 
 MANIFEST = ".feedsmith-manifest.json"
 _TEMP_FILE = re.compile(r"^\.(?P<name>[^/]+)\.[a-z0-9_]{8}\.tmp$")  # what write_atomic's mkstemp makes
@@ -65,6 +72,26 @@ def _previous_files(out: Path) -> set[str]:
     return {n for n in names if isinstance(n, str) and "/" not in n and not n.startswith(".")}
 
 
+def foreign_files(out: Path, names: Iterable[str]) -> list[str]:
+    """Those of ``names`` that are in folder ``out`` although feedsmith did not write them (they
+    are not in its manifest): writing the site would overwrite them. A folder that cannot be read
+    has none; writing into it reports why."""
+    try:
+        ours = _previous_files(out)
+    except OSError:
+        return []
+    return sorted(n for n in names if n not in ours and os.path.lexists(out / n))
+
+
+def _write_order(name: str) -> tuple[int, str]:
+    """Feeds first, then each feed's page, then the index and OPML list that link to them."""
+    return (2 if name in (INDEX, OPML) else 1 if name.endswith(".html") else 0, name)
+
+
+def _write_manifest(out: Path, names: Iterable[str]) -> None:
+    write_atomic(out / MANIFEST, json.dumps(sorted(names), indent=0).encode() + b"\n")
+
+
 def remove_stale_temp_files(out: Path, names: set[str]) -> list[str]:
     """Delete the temp files an interrupted write of one of ``names`` left in ``out``; their names.
     Only run while holding the store lock: a temp file of a concurrent writer looks the same."""
@@ -87,19 +114,19 @@ def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
         out.mkdir(parents=True, exist_ok=True)
         previous = _previous_files(out)
         remove_stale_temp_files(out, previous | set(files) | {MANIFEST})
-        for name in sorted(files):
+        _write_manifest(out, previous | set(files))  # every file is ours before it exists
+        for name in sorted(files, key=_write_order):
             if write_atomic(out / name, files[name]):
                 report.written.append(name)
             else:
                 report.unchanged.append(name)
-        for name in sorted(previous - set(files)):
-            try:
-                (out / name).unlink()
-                report.removed.append(name)
-            except FileNotFoundError:
-                pass
-        manifest = json.dumps(sorted(files), indent=0).encode() + b"\n"
-        write_atomic(out / MANIFEST, manifest)
+        # lexists: False also for a name the filesystem refused when a failed build tried it
+        for name in sorted(n for n in previous - set(files) if os.path.lexists(out / n)):
+            (out / name).unlink(missing_ok=True)
+            report.removed.append(name)
+        _write_manifest(out, files)
     except OSError as exc:
         raise RenderError(f"cannot write site to {out}: {exc.strerror or exc}") from None
+    report.written.sort()
+    report.unchanged.sort()
     return report

@@ -46,3 +46,5 @@ GENERATOR_URI = "https://github.com/feedsmith/feedsmith"
 
 FEED_CSS = "feed.css"
 OPML = "feeds.opml"
+INDEX = "index.html"
+FEED_EXTENSIONS = ("atom", "rss", "json", "html")  # the files of each feed: <slug>.<extension>
