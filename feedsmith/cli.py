@@ -16,10 +16,10 @@ import click
 from . import __version__
 from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
 from .errors import ConfigError, FeedsmithError
+from .inspection import explain_paper, topic_summaries, try_rule
 from .model import Entry
 from .pipeline import BuildReport, SourceResult, build, crawl_sources
 from .store import DEFAULT_LOCK_TIMEOUT
-from .topic_tools import explain_paper, topic_summaries, try_rule
 
 EXIT_SOURCE_FAILED = 3
 
@@ -449,10 +449,10 @@ def entries_show_command(obj: tuple[Any, ...], reference: str) -> None:
 
     Example: feedsmith entries show 2410.00086
     """
-    from .entries import describe_entry, find_entry
+    from .entries import find_entry
     from .errors import StoreError
+    from .inspection import describe_entry
     from .store import open_store
-    from .topics import compile_topic
 
     config_path, out, cache_dir, lock_timeout = obj
     config = resolve_config(config_path, out, cache_dir)
@@ -460,6 +460,5 @@ def entries_show_command(obj: tuple[Any, ...], reference: str) -> None:
         entry = find_entry(store, reference)
     if entry is None:
         raise StoreError(f"no stored entry for {reference!r}")
-    compiled = tuple(compile_topic(t) for t in config.topics)
-    for line in describe_entry(entry, compiled):
+    for line in describe_entry(entry, config.topics):
         click.echo(line)
