@@ -18,6 +18,7 @@ from . import __version__
 from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
 from .entries import parse_age
 from .errors import ConfigError, FeedsmithError, StoreError
+from .inspection import explain_paper, topic_summaries, try_rule
 from .jobs import build, crawl_sources
 from .maintenance import check_store, export_store, import_store, prune_store
 from .model import Entry
@@ -25,7 +26,6 @@ from .render.site import write_atomic
 from .report import BuildReport, SourceResult
 from .serve import make_server
 from .store import DEFAULT_LOCK_TIMEOUT
-from .topic_tools import explain_paper, topic_summaries, try_rule
 
 EXIT_SOURCE_FAILED = 3
 
@@ -437,10 +437,10 @@ def entries_show_command(obj: tuple[Any, ...], reference: str) -> None:
 
     Example: feedsmith entries show 2410.00086
     """
-    from .entries import describe_entry, find_entry
+    from .entries import find_entry
     from .errors import StoreError
+    from .inspection import describe_entry
     from .store import open_store
-    from .topics import compile_topic
 
     config_path, cache_dir, lock_timeout = obj
     config = resolve_config(config_path, cache_dir)
@@ -448,6 +448,5 @@ def entries_show_command(obj: tuple[Any, ...], reference: str) -> None:
         entry = find_entry(store, reference)
     if entry is None:
         raise StoreError(f"no stored entry for {reference!r}")
-    compiled = tuple(compile_topic(t) for t in config.topics)
-    for line in describe_entry(entry, compiled):
+    for line in describe_entry(entry, config.topics):
         click.echo(line)

@@ -1,8 +1,7 @@
-"""Inspecting the store: filters in, matching entries out; one entry in, a readable account out.
+"""Querying the store: filters in, matching entries out; a reference in, the entry it names out.
 
 Pure over a ``Store`` (read only): ``select_entries`` filters by topic, source, text and date;
-``find_entry`` resolves an arXiv id or any URL to a stored entry; ``describe_entry`` says where an
-entry came from (sources, which source won each field, merge history) and why it is in its topics.
+``find_entry`` resolves an arXiv id or any URL to a stored entry (``inspection`` explains it).
 Also ``parse_age`` for ``prune --older-than``.
 """
 
@@ -14,10 +13,8 @@ from datetime import datetime, timedelta
 
 from .errors import ConfigError
 from .ids import arxiv_key, extract_arxiv_id, url_key
-from .merge import fingerprint
 from .model import Entry
 from .store import Store
-from .topics import CompiledTopic, explain
 
 _AGE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
 _AGE_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
@@ -66,50 +63,3 @@ def find_entry(store: Store, reference: str) -> Entry | None:
         if reference in (entry.guid, entry.links.url):
             return entry
     return None
-
-
-def describe_entry(entry: Entry, compiled: tuple[CompiledTopic, ...]) -> list[str]:
-    """Lines explaining ``entry``: identity, dates, sources, who won each field, history, topics."""
-    lines = [
-        f"key:        {entry.key}",
-        f"id:         {entry.guid}",
-        f"title:      {entry.title}",
-        f"first seen: {_iso(entry.first_seen)}",
-        f"updated:    {_iso(entry.updated)}",
-    ]
-    if entry.arxiv_id:
-        version = f"v{entry.version}" if entry.version else ""
-        lines.append(f"arXiv:      {entry.arxiv_id}{version}")
-    live = [f"{name} {getattr(entry, name)}" for name in ("upvotes", "comments", "rank")
-            if getattr(entry, name) is not None]
-    if live:
-        lines.append(f"live:       {', '.join(live)} (latest values; not in feed files)")
-    lines.append("sources (first seen):")
-    seen = {p.field.removeprefix("source:"): p.seen for p in entry.provenance
-            if p.field.startswith("source:")}
-    for name in entry.sources:
-        lines.append(f"  {name}  {_iso(seen.get(name))}")
-    fields = [p for p in entry.provenance if not p.field.startswith("source:")]
-    if fields:
-        lines.append("field values (* = current; priority, version, first seen with that value):")
-        for p in fields:
-            value = getattr(entry.links, p.field[6:]) if p.field.startswith("links.") else (
-                getattr(entry, p.field, None))
-            current = p.field == "guid" or (value is not None and fingerprint(value) == p.fingerprint)
-            lines.append(f"  {'*' if current else ' '} {p.field:<14} {p.priority} v{p.version} "
-                         f"{_iso(p.seen)}")
-    lines.append("history:")
-    for change in entry.history:
-        run = f" run {_iso(change.run)}" if change.run else ""
-        lines.append(f"  {_iso(change.at)}{run} {change.source}: {change.what}")
-    lines.append("topics:")
-    for topic in compiled:
-        match = explain(entry, topic)
-        mark = "in " if match.matched else "out"
-        words = f": {', '.join(match.words)}" if match.words else ""
-        lines.append(f"  {mark} {topic.topic.slug} ({match.reason}{words})")
-    return lines
-
-
-def _iso(value: datetime | None) -> str:
-    return value.isoformat() if value is not None else "-"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from feedsmith.config import load_config
 from feedsmith.sources import kind_named
-from feedsmith.topics import TopicMatcher, compile_topic, explain
+from feedsmith.topics import TopicMatcher, compile_topic
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "feeds" / "topics.toml"
@@ -59,21 +59,19 @@ def score(rules: Path = RULES, snapshot: Path = SNAPSHOT,
     overall = Tally()
     for entry in entries:
         assert entry.arxiv_id is not None
-        got = set(matcher.classify(entry))
         want = set(wanted[entry.arxiv_id])
-        for topic in compiled:
-            slug = topic.topic.slug
+        for match in matcher.explain(entry):
+            slug = match.slug
             tally = per_topic[slug]
-            if slug in got and slug in want:
+            if match.matched and slug in want:
                 tally.tp += 1
-            elif slug in got:
+            elif match.matched:
                 tally.fp += 1
-                words = ", ".join(explain(entry, topic).words)
+                words = ", ".join(match.words)
                 tally.misses.append(f"FP {entry.arxiv_id} {entry.title[:60]!r} [{words}]")
             elif slug in want:
                 tally.fn += 1
-                tally.misses.append(f"FN {entry.arxiv_id} {entry.title[:60]!r} "
-                                    f"({explain(entry, topic).reason})")
+                tally.misses.append(f"FN {entry.arxiv_id} {entry.title[:60]!r} ({match.reason})")
     for tally in per_topic.values():
         overall.tp += tally.tp
         overall.fp += tally.fp

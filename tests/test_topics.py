@@ -6,7 +6,31 @@ import pytest
 
 from feedsmith.errors import ConfigError
 from feedsmith.model import Entry
-from feedsmith.topics import Topic, classify, compile_topic, explain, phrase_pattern, topic_from_table
+from feedsmith.topics import (
+    CompiledTopic,
+    Match,
+    Topic,
+    TopicMatcher,
+    compile_topic,
+    phrase_pattern,
+    topic_from_table,
+)
+
+
+def classify(paper: Entry, compiled: tuple[CompiledTopic, ...]) -> tuple[str, ...]:
+    return TopicMatcher(compiled).classify(paper)
+
+
+def explain(paper: Entry, compiled: CompiledTopic) -> Match:
+    (match,) = TopicMatcher([compiled]).explain(paper)
+    return match
+
+
+def found(phrase: str, text: str) -> bool:
+    """Whether the matcher finds ``phrase`` in a title ``text`` (the phrase's pattern agreeing)."""
+    hit = bool(classify(entry(text), (compile_topic(Topic("t", "T", any=(phrase,))),)))
+    assert hit is bool(phrase_pattern(phrase).search(text))
+    return hit
 
 
 @pytest.mark.parametrize(
@@ -28,7 +52,7 @@ from feedsmith.topics import Topic, classify, compile_topic, explain, phrase_pat
     ],
 )
 def test_phrase_matching(phrase: str, text: str, hit: bool) -> None:
-    assert bool(phrase_pattern(phrase).search(text)) is hit
+    assert found(phrase, text) is hit
 
 
 def entry(title: str, summary: str = "") -> Entry:
@@ -66,7 +90,7 @@ from datetime import UTC, datetime, timedelta  # noqa: E402
 
 from feedsmith.config import Config, SiteConfig  # noqa: E402
 from feedsmith.publish import select_window  # noqa: E402
-from feedsmith.topics import RULE_KEYS, rules_fingerprint  # noqa: E402
+from feedsmith.topics import RULE_KEYS, rules, rules_fingerprint  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -82,7 +106,7 @@ from feedsmith.topics import RULE_KEYS, rules_fingerprint  # noqa: E402
     ],
 )
 def test_phrase_matching_exact_rules(phrase: str, text: str, hit: bool) -> None:
-    assert bool(phrase_pattern(phrase).search(text)) is hit
+    assert found(phrase, text) is hit
 
 
 def rule(**table: object) -> Topic:
@@ -145,6 +169,12 @@ def test_fingerprint_covers_every_rule_field_and_nothing_else() -> None:
     cosmetic = replace(base, title="T", description="D", window=timedelta(days=2), min_entries=1,
                        max_entries=3, sort="upvotes")
     assert rules_fingerprint([cosmetic]) == rules_fingerprint([base])
+
+
+def test_fingerprint_changes_with_the_matching_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = rules_fingerprint([rule(any=["a"])])
+    monkeypatch.setattr(rules, "MATCHING_VERSION", rules.MATCHING_VERSION + 1)
+    assert rules_fingerprint([rule(any=["a"])]) != before
 
 
 NOW = datetime(2026, 3, 13, tzinfo=UTC)

@@ -1,24 +1,28 @@
-"""The `feedsmith topics` commands: a configuration and the store in, printable reports out.
+"""Inspecting stored papers against the topics: a configuration and the store in, reports out.
 
-``topic_summaries`` (entries per topic, newest entry), ``explain_paper`` (every topic's verdict
-on one stored paper, with the words that decided it) and ``try_rule`` (what a rule not yet in the
-configuration would catch). They read the store and never write it, and never create one.
+For `feedsmith topics`: ``topic_summaries`` (entries per topic, newest entry), ``explain_paper``
+(every topic's verdict on one stored paper, with the words that decided it) and ``try_rule`` (what
+a rule not yet in the configuration would catch). For `feedsmith entries show`: ``describe_entry``
+(where a stored entry came from, and its topics' verdicts). Both verdicts come from
+``explain_entry``. They read the store and never write it, and never create one.
 """
 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
 
 from .config import Config
 from .entries import find_entry
 from .errors import ConfigError, StoreError
 from .ids import extract_arxiv_id
+from .merge import fingerprint
 from .model import Entry
 from .store import Store, open_store
-from .topics import Match, compile_topic, explain, matches, topic_from_table, topic_to_table
+from .topics import Match, Topic, TopicMatcher, compile_topic, topic_from_table, topic_to_table
 
 READ_LOCK_TIMEOUT = 10.0
 
@@ -88,11 +92,16 @@ def find_paper(store: Store, reference: str) -> Entry:
     return entry
 
 
+def explain_entry(entry: Entry, topics: Iterable[Topic]) -> Explanation:
+    """The verdict of each of ``topics`` on ``entry``."""
+    return Explanation(entry, TopicMatcher(compile_topic(t) for t in topics).explain(entry))
+
+
 def explain_paper(config: Config, reference: str) -> Explanation:
     """Every configured topic's verdict on the stored paper ``reference``."""
     with existing_store(config) as store:
         entry = find_paper(store, reference)
-    return Explanation(entry, tuple(explain(entry, compile_topic(t)) for t in config.topics))
+    return explain_entry(entry, config.topics)
 
 
 def parse_rule(items: tuple[str, ...]) -> dict[str, object]:
@@ -116,11 +125,10 @@ def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None)
                               f"(known: {', '.join(t.slug for t in config.topics)})")
         table.update(topic_to_table(found[0]))
     table.update(parse_rule(items))
-    topic = topic_from_table(base or "trial", table, where="--rule")
-    compiled = compile_topic(replace(topic, title="trial"))
+    matcher = TopicMatcher([compile_topic(topic_from_table(base or "trial", table, where="--rule"))])
     with existing_store(config) as store:
         everything = store.get_many(key for _, key in store.keys_by_first_seen())
-    caught = tuple((e, explain(e, compiled)) for e in everything if matches(e, compiled))
+    caught = tuple((e, matcher.explain(e)[0]) for e in everything if matcher.classify(e))
     keys = {e.key for e, _ in caught}
     before = {e.key for e in everything if base in e.topics} if base else set()
     return TryResult(
@@ -131,3 +139,50 @@ def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None)
         dropped=tuple(e for e in everything if e.key in before - keys),
         base=base,
     )
+
+
+def describe_entry(entry: Entry, topics: Iterable[Topic]) -> list[str]:
+    """Lines explaining ``entry``: identity, dates, sources, who won each field, history, and
+    the verdict of each of ``topics``."""
+    lines = [
+        f"key:        {entry.key}",
+        f"id:         {entry.guid}",
+        f"title:      {entry.title}",
+        f"first seen: {_iso(entry.first_seen)}",
+        f"updated:    {_iso(entry.updated)}",
+    ]
+    if entry.arxiv_id:
+        version = f"v{entry.version}" if entry.version else ""
+        lines.append(f"arXiv:      {entry.arxiv_id}{version}")
+    live = [f"{name} {getattr(entry, name)}" for name in ("upvotes", "comments", "rank")
+            if getattr(entry, name) is not None]
+    if live:
+        lines.append(f"live:       {', '.join(live)} (latest values; not in feed files)")
+    lines.append("sources (first seen):")
+    seen = {p.field.removeprefix("source:"): p.seen for p in entry.provenance
+            if p.field.startswith("source:")}
+    for name in entry.sources:
+        lines.append(f"  {name}  {_iso(seen.get(name))}")
+    fields = [p for p in entry.provenance if not p.field.startswith("source:")]
+    if fields:
+        lines.append("field values (* = current; priority, version, first seen with that value):")
+        for p in fields:
+            value = getattr(entry.links, p.field[6:]) if p.field.startswith("links.") else (
+                getattr(entry, p.field, None))
+            current = p.field == "guid" or (value is not None and fingerprint(value) == p.fingerprint)
+            lines.append(f"  {'*' if current else ' '} {p.field:<14} {p.priority} v{p.version} "
+                         f"{_iso(p.seen)}")
+    lines.append("history:")
+    for change in entry.history:
+        run = f" run {_iso(change.run)}" if change.run else ""
+        lines.append(f"  {_iso(change.at)}{run} {change.source}: {change.what}")
+    lines.append("topics:")
+    for match in explain_entry(entry, topics).matches:
+        mark = "in " if match.matched else "out"
+        words = f": {', '.join(match.words)}" if match.words else ""
+        lines.append(f"  {mark} {match.slug} ({match.reason}{words})")
+    return lines
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value is not None else "-"

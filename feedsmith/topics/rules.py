@@ -1,0 +1,198 @@
+"""Topic rules: a TOML table per topic in, a validated ``Topic`` (and a fingerprint of its rule) out.
+
+A rule is a set of conditions that must all hold (the README documents the language):
+``any`` (at least one phrase occurs), ``all`` (every phrase occurs), ``none`` (no phrase occurs),
+``regex`` (a Python regex, case-insensitive, finds a match), ``categories`` (the entry has one of
+these arXiv categories), ``sources`` (the entry came from one of these sources) and
+``min_upvotes``. Phrases and the regex are searched in ``fields`` (default title and abstract),
+each field on its own; a phrase may name its own field (``title:``) or be a regex (``re:``).
+How a phrase matches is ``match``'s business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from ..checks import is_count, is_number
+from ..errors import ConfigError
+
+ALL = "all"
+RESERVED_SLUGS = frozenset({ALL, "index", "feeds", "style", "feed", "site"})
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+MAX_SLUG_LENGTH = 64  # a slug names files (<slug>.atom): keep it far below any file name limit
+FIELDS = ("title", "abstract", "keywords")
+DEFAULT_FIELDS = ("title", "abstract")
+SORTS = ("first-seen", "upvotes", "trending")
+RULE_KEYS = frozenset({"any", "all", "none", "regex", "categories", "sources", "min_upvotes",
+                       "fields"})
+OPTION_KEYS = frozenset({"title", "description", "window_days", "min_entries", "max_entries",
+                         "sort"})
+TOPIC_KEYS = RULE_KEYS | OPTION_KEYS
+# Bump when the meaning of a rule changes (phrase matching, fields): stores re-classify.
+MATCHING_VERSION = 2
+# What separates the words of a phrase, in the phrase and in the text alike.
+WORD_SEP = r"[\s\-_]+"
+_FIELD_PREFIX = re.compile(r"^(?P<field>[a-z]+):\s*(?P<phrase>.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One topic: its slug, how it is presented and published, and its matching rule."""
+
+    slug: str
+    title: str
+    description: str = ""
+    any: tuple[str, ...] = ()
+    all: tuple[str, ...] = ()
+    none: tuple[str, ...] = ()
+    regex: str | None = None
+    categories: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    min_upvotes: int | None = None
+    fields: tuple[str, ...] = DEFAULT_FIELDS
+    window: timedelta | None = None
+    min_entries: int | None = None
+    max_entries: int | None = None
+    sort: str = "first-seen"
+
+
+def split_field(item: str) -> tuple[str, tuple[str, ...] | None]:
+    """An ``any``/``all``/``none`` item without its ``title:``/``abstract:``/``keywords:`` prefix,
+    and the field it names (None: the topic's ``fields``); ValueError for an unknown field name."""
+    found = _FIELD_PREFIX.match(item.strip())
+    if not found or found.group("field") == "re":
+        return item, None
+    if found.group("field") not in FIELDS:
+        raise ValueError(f"unknown field {found.group('field')!r} in {item!r} "
+                         f"(known: {', '.join(FIELDS)})")
+    return found.group("phrase"), (found.group("field"),)
+
+
+def phrase_words(phrase: str) -> list[str]:
+    """The lowercase words of a phrase (split on spaces, hyphens and underscores)."""
+    return [w for w in re.split(WORD_SEP, phrase.strip().lower()) if w]
+
+
+def rule_data(topic: Topic) -> dict[str, Any]:
+    """The parts of ``topic`` that decide membership (not its title, window or sort)."""
+    return {"slug": topic.slug, "any": list(topic.any), "all": list(topic.all),
+            "none": list(topic.none), "regex": topic.regex, "categories": list(topic.categories),
+            "sources": list(topic.sources), "min_upvotes": topic.min_upvotes,
+            "fields": list(topic.fields)}
+
+
+def rules_fingerprint(topics: Iterable[Topic]) -> str:
+    """A fingerprint of every rule field of ``topics`` (and of the matching code's version):
+    when it changes, stored entries must be re-classified."""
+    data = {"matching": MATCHING_VERSION, "topics": [rule_data(t) for t in topics]}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _phrases(value: Any, *, where: str, phrases: bool = True) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where}: expected a list of non-empty strings")
+    for phrase in value if phrases else ():
+        try:
+            words, _ = split_field(phrase)
+            if words.startswith("re:"):
+                re.compile(words[3:], re.IGNORECASE)
+                continue
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+        except re.error as exc:
+            raise ConfigError(f"{where}: invalid regular expression {phrase!r}: {exc}") from None
+        if not phrase_words(words):
+            raise ConfigError(f"{where}: phrase {phrase!r} has no words")
+    return tuple(v.strip() for v in value)
+
+
+def _count(value: Any, *, where: str) -> int:
+    if not is_count(value):
+        raise ConfigError(f"{where}: expected a whole number >= 0")
+    return int(value)
+
+
+def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topic:
+    """A validated ``Topic`` from its TOML table; ConfigError naming ``where``, topic and key."""
+    here = f"{where}: topic {slug!r}"
+    if not SLUG.match(slug):
+        raise ConfigError(f"{here}: slug must match [a-z0-9-]+ (lowercase words joined by -)")
+    if len(slug) > MAX_SLUG_LENGTH:
+        raise ConfigError(f"{here}: slug is {len(slug)} characters long; at most "
+                          f"{MAX_SLUG_LENGTH} are allowed")
+    if slug in RESERVED_SLUGS:
+        raise ConfigError(f"{here}: slug is reserved for a file feedsmith writes")
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{here}: expected a table")
+    unknown = sorted(set(table) - TOPIC_KEYS)
+    if unknown:
+        raise ConfigError(f"{here}: unknown key {unknown[0]!r} (known: {', '.join(sorted(TOPIC_KEYS))})")
+
+    def key(name: str) -> str:
+        return f"{here}, key {name!r}"
+
+    values: dict[str, Any] = {}
+    for name in ("title", "description"):
+        if name in table:
+            if not isinstance(table[name], str):
+                raise ConfigError(f"{key(name)}: expected a string")
+            values[name] = table[name]
+    for name in ("any", "all", "none", "categories", "sources"):
+        if name in table:
+            values[name] = _phrases(table[name], where=key(name),
+                                    phrases=name in ("any", "all", "none"))
+            if not values[name] and name in ("any", "all"):
+                raise ConfigError(f"{key(name)}: give at least one phrase (or leave the key out)")
+    if "regex" in table:
+        regex = table["regex"]
+        if not isinstance(regex, str) or not regex:
+            raise ConfigError(f"{key('regex')}: expected a non-empty string")
+        try:
+            re.compile(regex, re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError(f"{key('regex')}: invalid regular expression: {exc}") from None
+        values["regex"] = regex
+    if "min_upvotes" in table:
+        values["min_upvotes"] = _count(table["min_upvotes"], where=key("min_upvotes"))
+    if "fields" in table:
+        fields = _phrases(table["fields"], where=key("fields"), phrases=False)
+        bad = [f for f in fields if f not in FIELDS]
+        if bad or len(set(fields)) != len(fields):
+            raise ConfigError(f"{key('fields')}: expected distinct names among "
+                              f"{', '.join(FIELDS)}, got {', '.join(fields)}")
+        values["fields"] = fields
+    if "window_days" in table:
+        days = table["window_days"]
+        if not is_number(days) or days <= 0:
+            raise ConfigError(f"{key('window_days')}: expected a positive number of days")
+        values["window"] = timedelta(days=days)
+    for name in ("min_entries", "max_entries"):
+        if name in table:
+            values[name] = _count(table[name], where=key(name))
+    if "sort" in table:
+        if table["sort"] not in SORTS:
+            raise ConfigError(f"{key('sort')}: expected one of {', '.join(SORTS)}")
+        values["sort"] = table["sort"]
+    if values.get("min_entries", 0) > values.get("max_entries", values.get("min_entries", 0)):
+        raise ConfigError(f"{key('min_entries')}: larger than max_entries")
+    if not (set(values) & {"any", "all", "regex", "categories", "sources", "min_upvotes"}):
+        raise ConfigError(f"{key('any')}: give at least one phrase (or another condition: all, "
+                          "regex, categories, sources, min_upvotes)")
+    values.setdefault("title", slug.replace("-", " ").capitalize())
+    return Topic(slug=slug, **values)
+
+
+def topic_to_table(topic: Topic) -> dict[str, Any]:
+    """The TOML table of ``topic``'s rule (the inverse of ``topic_from_table`` for rule keys)."""
+    data = rule_data(topic)
+    del data["slug"]
+    return {k: v for k, v in data.items()
+            if v not in (None, []) and not (k == "fields" and tuple(v) == DEFAULT_FIELDS)}
