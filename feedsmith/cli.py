@@ -6,8 +6,10 @@ at least one source failed.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,16 +20,25 @@ from . import __version__
 from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
 from .entries import parse_age
 from .errors import ConfigError, FeedsmithError, StoreError
-from .inspection import explain_paper, topic_summaries, try_rule
+from .inspection import explain_paper, list_entries, show_entry, topic_summaries, try_rule
 from .jobs import build, crawl_sources
 from .maintenance import check_store, export_store, import_store, prune_store
-from .model import Entry
+from .model import Entry, entry_to_record
 from .render.site import write_atomic
 from .report import BuildReport, SourceResult
 from .serve import make_server
 from .store import DEFAULT_LOCK_TIMEOUT
 
 EXIT_SOURCE_FAILED = 3
+
+
+@dataclass(frozen=True)
+class GroupOptions:
+    """What a command group (``topics``, ``entries``) hands to its subcommands."""
+
+    config_path: Path | None = None
+    cache_dir: Path | None = None
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
 
 
 class EchoHandler(logging.Handler):
@@ -200,16 +211,18 @@ def _paper_label(entry: Entry) -> str:
 
 @main.group("topics", invoke_without_command=True)
 @config_options
+@lock_timeout_option
 @click.pass_context
-def topics_command(ctx: click.Context, config_path: Path | None, cache_dir: Path | None) -> None:
+def topics_command(ctx: click.Context, config_path: Path | None, cache_dir: Path | None,
+                   lock_timeout: float) -> None:
     """List the topics with their stored entry counts and newest entry.
 
     Example: feedsmith topics --config feeds/feedsmith.toml
     """
     if ctx.invoked_subcommand is not None:
-        ctx.obj = (config_path, cache_dir)
+        ctx.obj = GroupOptions(config_path, cache_dir, lock_timeout)
         return
-    for summary in topic_summaries(resolve_config(config_path, cache_dir)):
+    for summary in topic_summaries(resolve_config(config_path, cache_dir), lock_timeout=lock_timeout):
         newest = (f"newest {_paper_label(summary.newest)} {summary.newest.title}"
                   if summary.newest else "no entries")
         click.echo(f"{summary.slug:<22} {summary.count:>5}  {newest}")
@@ -217,8 +230,8 @@ def topics_command(ctx: click.Context, config_path: Path | None, cache_dir: Path
 
 def _inherited(ctx: click.Context, config_path: Path | None, cache_dir: Path | None) -> Config:
     """The configuration from this subcommand's flags, else from those given to `topics`."""
-    parent = ctx.obj or (None, None)
-    return resolve_config(config_path or parent[0], cache_dir or parent[1])
+    parent = ctx.obj or GroupOptions()
+    return resolve_config(config_path or parent.config_path, cache_dir or parent.cache_dir)
 
 
 @topics_command.command("explain")
@@ -408,45 +421,27 @@ def entries_group(ctx: click.Context, config_path: Path | None,
 
     Example: feedsmith entries --topic reasoning --since 2026-03-01
     """
-    ctx.obj = (config_path, cache_dir, lock_timeout)
+    ctx.obj = GroupOptions(config_path, cache_dir, lock_timeout)
     if ctx.invoked_subcommand is not None:
         return
-    import json
-    from datetime import UTC
-
-    from .entries import select_entries
-    from .model import entry_to_record
-    from .store import open_store
-
-    config = resolve_config(config_path, cache_dir)
     since_utc = since.replace(tzinfo=UTC) if since is not None else None
-    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
-        for entry in select_entries(store, topic=topic, source=source, text=text, since=since_utc):
-            if as_json:
-                click.echo(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False))
-            else:
-                first = entry.first_seen.date().isoformat() if entry.first_seen else "-"
-                click.echo(f"{first}  {entry.guid}  {entry.title}")
+    for entry in list_entries(resolve_config(config_path, cache_dir), topic=topic, source=source,
+                              text=text, since=since_utc, lock_timeout=lock_timeout):
+        if as_json:
+            click.echo(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False))
+        else:
+            first = entry.first_seen.date().isoformat() if entry.first_seen else "-"
+            click.echo(f"{first}  {entry.guid}  {entry.title}")
 
 
 @entries_group.command("show")
 @click.argument("reference")
 @click.pass_obj
-def entries_show_command(obj: tuple[Any, ...], reference: str) -> None:
+def entries_show_command(obj: GroupOptions, reference: str) -> None:
     """Print one entry (arXiv id, URL or guid): sources, merge history and topics.
 
     Example: feedsmith entries show 2410.00086
     """
-    from .entries import find_entry
-    from .errors import StoreError
-    from .inspection import describe_entry
-    from .store import open_store
-
-    config_path, cache_dir, lock_timeout = obj
-    config = resolve_config(config_path, cache_dir)
-    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
-        entry = find_entry(store, reference)
-    if entry is None:
-        raise StoreError(f"no stored entry for {reference!r}")
-    for line in describe_entry(entry, config.topics):
+    config = resolve_config(obj.config_path, obj.cache_dir)
+    for line in show_entry(config, reference, lock_timeout=obj.lock_timeout):
         click.echo(line)

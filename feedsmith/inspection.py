@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .config import Config
-from .entries import find_entry
+from .entries import find_entry, select_entries
 from .errors import ConfigError, StoreError
 from .ids import extract_arxiv_id
 from .merge import fingerprint
@@ -64,16 +64,36 @@ class TryResult:
 
 
 @contextmanager
-def existing_store(config: Config) -> Iterator[Store]:
+def existing_store(config: Config, lock_timeout: float = READ_LOCK_TIMEOUT) -> Iterator[Store]:
     """The configured store, opened only if a build already made it."""
-    with open_store(config.site.cache, lock_timeout=READ_LOCK_TIMEOUT, create=False) as store:
+    with open_store(config.site.cache, lock_timeout=lock_timeout, create=False) as store:
         yield store
 
 
-def topic_summaries(config: Config) -> list[TopicSummary]:
+def list_entries(config: Config, *, topic: str | None = None, source: str | None = None,
+                 text: str | None = None, since: datetime | None = None,
+                 lock_timeout: float = READ_LOCK_TIMEOUT) -> list[Entry]:
+    """The stored entries that match every given filter (``entries.select_entries``), newest
+    first."""
+    with existing_store(config, lock_timeout) as store:
+        return list(select_entries(store, topic=topic, source=source, text=text, since=since))
+
+
+def show_entry(config: Config, reference: str, *, lock_timeout: float = READ_LOCK_TIMEOUT
+               ) -> list[str]:
+    """The lines that describe the stored entry ``reference`` (an arXiv id, URL or guid)."""
+    with existing_store(config, lock_timeout) as store:
+        entry = find_entry(store, reference)
+    if entry is None:
+        raise StoreError(f"no stored entry for {reference!r}")
+    return describe_entry(entry, config.topics)
+
+
+def topic_summaries(config: Config, *, lock_timeout: float = READ_LOCK_TIMEOUT
+                    ) -> list[TopicSummary]:
     """Every configured topic with its stored entry count and newest entry (by first seen)."""
     summaries = []
-    with existing_store(config) as store:
+    with existing_store(config, lock_timeout) as store:
         for topic in config.topics:
             keys = store.keys_by_first_seen(topic.slug)
             summaries.append(TopicSummary(topic.slug, topic.title, len(keys),
