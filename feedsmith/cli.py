@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
 from .entries import parse_age
 from .errors import ConfigError, FeedsmithError, StoreError
