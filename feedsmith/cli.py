@@ -15,9 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from ._version import __version__
-from .config import Config, load_config, source_from_spec, with_added_sources, with_overrides
+from .config import (
+    Config,
+    checked_base_url,
+    load_config,
+    source_from_spec,
+    with_added_sources,
+    with_overrides,
+)
 from .entries import parse_age
 from .errors import ConfigError, FeedsmithError, StoreError
 from .inspection import explain_paper, list_entries, show_entry, topic_summaries, try_rule
@@ -95,10 +103,29 @@ def out_option(func: Any) -> Any:
                         help="Output folder for the site (env FEEDSMITH_OUT).")(func)
 
 
-def resolve_config(config_path: Path | None, cache_dir: Path | None, out: Path | None = None
-                   ) -> Config:
+def _check_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A bad ``--base-url`` flag is a usage error (exit 2); a bad FEEDSMITH_BASE_URL is left to
+    the configuration, where it is an error of the settings (exit 1)."""
+    if value is not None and ctx.get_parameter_source("base_url") == ParameterSource.COMMANDLINE:
+        try:
+            return checked_base_url(value, where="--base-url")
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def base_url_option(func: Any) -> Any:
+    """``--base-url``, for the command that writes the site's absolute URLs."""
+    return click.option("--base-url", envvar="FEEDSMITH_BASE_URL", metavar="URL",
+                        callback=_check_base_url,
+                        help="Where the site is served, e.g. https://me.github.io/papers/: every "
+                             "absolute URL in the feeds starts with it (env FEEDSMITH_BASE_URL).")(func)
+
+
+def resolve_config(config_path: Path | None, cache_dir: Path | None, out: Path | None = None,
+                   base_url: str | None = None) -> Config:
     """The configuration with command-line and environment overrides applied."""
-    return with_overrides(load_config(config_path), output=out, cache=cache_dir)
+    return with_overrides(load_config(config_path), output=out, cache=cache_dir, base_url=base_url)
 
 
 def print_report(report: BuildReport) -> None:
@@ -163,6 +190,7 @@ def progress_printer() -> Any:
 @main.command("build")
 @config_options
 @out_option
+@base_url_option
 @add_source_option
 @click.option("--seed-from", metavar="URL-OR-FOLDER", envvar="FEEDSMITH_SEED_FROM",
               help="Previously published site (folder or URL): the ids and dates of every feed "
@@ -171,14 +199,14 @@ def progress_printer() -> Any:
               help="Overwrite files in the output folder that feedsmith did not write "
                    "(by default the build refuses and names them).")
 @lock_timeout_option
-def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | None,
-                  add_sources: tuple[str, ...], seed_from: str | None = None,
+def build_command(config_path: Path | None, out: Path | None, base_url: str | None,
+                  cache_dir: Path | None, add_sources: tuple[str, ...], seed_from: str | None = None,
                   force: bool = False, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
     """Read the sources, update the store and write the site.
 
     Example: feedsmith build --config feeds/feedsmith.toml --out site
     """
-    config = with_added_sources(resolve_config(config_path, cache_dir, out), add_sources)
+    config = with_added_sources(resolve_config(config_path, cache_dir, out, base_url), add_sources)
     report = build(config, progress=progress_printer(), lock_timeout=lock_timeout,
                    seed_from=seed_from, force=force)
     if report.seeded is not None:

@@ -128,6 +128,8 @@ def _site(table: Any, where: str, base: Path) -> dict[str, Any]:
             if not is_count(value):
                 raise ConfigError(f"{here}: expected a whole number >= 0")
             values[key] = value
+        elif key == "base_url":
+            values[key] = checked_base_url(value, where=here)
         else:
             if not isinstance(value, str):
                 raise ConfigError(f"{here}: expected a string")
@@ -274,6 +276,18 @@ def check_output_folder(site: SiteConfig) -> None:
                           "files there; give the site a folder of its own (such as site)")
 
 
+def checked_base_url(value: object, *, where: str = "base_url") -> str:
+    """``value`` as a base URL: an absolute http(s) URL with a host, ending in ``/`` (added when
+    missing); ConfigError naming the value for anything else."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname \
+            or parts.query or parts.fragment or any(c.isspace() for c in str(value)):
+        raise ConfigError(f"{where}: {value!r} is not an absolute http(s) URL "
+                          "(like https://me.github.io/papers/)")
+    text = str(value)
+    return text if text.endswith("/") else text + "/"
+
+
 def check_store_outside_site(site: SiteConfig) -> None:
     """ConfigError if the cache folder is the output folder, inside it or around it: the store
     (crawl validators of every source URL included) would be published with the site."""
@@ -295,7 +309,7 @@ def with_overrides(config: Config, *, output: Path | None = None, cache: Path | 
     if cache is not None:
         site = replace(site, cache=cache)
     if base_url is not None:
-        site = replace(site, base_url=base_url)
+        site = replace(site, base_url=checked_base_url(base_url, where="FEEDSMITH_BASE_URL"))
     check_site_folders(site)
     return replace(config, site=site)
 

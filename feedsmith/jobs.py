@@ -7,10 +7,12 @@ Each opens the store (locked for the run), optionally seeds it from a published 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from .config import Config
-from .crawl import Progress, crawl
+from .crawl import Progress, crawl, is_remote
 from .http import Fetcher, Sleep
 from .ingest import RunClock
 from .model import Seed
@@ -18,6 +20,8 @@ from .publish import check_output_is_ours, publish
 from .report import BuildReport
 from .seed import read_seeds
 from .store import DEFAULT_LOCK_TIMEOUT, open_store
+
+log = logging.getLogger("feedsmith")
 
 
 def crawl_sources(config: Config, *, now: datetime | None = None,
@@ -41,6 +45,7 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     if not force:
         check_output_is_ours(config)
+    warn_if_published_at_loopback(config)
     report = BuildReport(output=config.site.output)
     seeds = asyncio.run(_read_seeds(config, seed_from, sleep)) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
@@ -49,6 +54,16 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
         crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
         publish(config, store, now, report)
     return report
+
+
+def warn_if_published_at_loopback(config: Config) -> None:
+    """One warning line when remote sources are published with a loopback ``base_url`` (the
+    default): every link and id in the feeds would point at this machine."""
+    host = urlsplit(config.site.base_url).hostname or ""
+    if any(is_remote(s) for s in config.sources) and (
+            host == "localhost" or host.startswith("127.") or host == "::1"):
+        log.warning(f"base_url is {config.site.base_url}: the feeds will point at {host}; set "
+                    "base_url (or --base-url, FEEDSMITH_BASE_URL) to where the site is served")
 
 
 async def _read_seeds(config: Config, location: str, sleep: Sleep | None) -> list[tuple[str, Seed]]:
