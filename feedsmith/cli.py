@@ -21,6 +21,7 @@ from .errors import ConfigError, FeedsmithError, StoreError
 from .jobs import build, crawl_sources
 from .maintenance import check_store, export_store, import_store, prune_store
 from .model import Entry
+from .redact import redact_text, redact_url
 from .render.site import write_atomic
 from .report import BuildReport, SourceResult
 from .serve import make_server
@@ -45,7 +46,7 @@ class FeedsmithGroup(click.Group):
         try:
             return super().invoke(ctx)
         except FeedsmithError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(redact_text(str(exc))) from None
 
 
 @click.group(cls=FeedsmithGroup)
@@ -168,7 +169,7 @@ def build_command(config_path: Path | None, out: Path | None, cache_dir: Path | 
     report = build(config, progress=progress_printer(), lock_timeout=lock_timeout,
                    seed_from=seed_from)
     if report.seeded is not None:
-        click.echo(f"seeded: {report.seeded} ids from {seed_from}")
+        click.echo(f"seeded: {report.seeded} ids from {redact_url(seed_from or '')}")
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)

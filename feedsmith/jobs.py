@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from .addresses import Addresses
 from .config import Config
 from .crawl import Progress, crawl
 from .http import Fetcher, Sleep
@@ -22,31 +23,37 @@ from .store import DEFAULT_LOCK_TIMEOUT, open_store
 
 def crawl_sources(config: Config, *, now: datetime | None = None,
                   lock_timeout: float = DEFAULT_LOCK_TIMEOUT, sleep: Sleep | None = None,
-                  progress: Progress | None = None) -> BuildReport:
+                  progress: Progress | None = None,
+                  addresses: Addresses | None = None) -> BuildReport:
     """Crawl every source into the store without rendering anything."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport()
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
-        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress,
+              addresses=addresses)
     return report
 
 
 def build(config: Config, *, now: datetime | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
           sleep: Sleep | None = None, progress: Progress | None = None,
-          seed_from: str | None = None) -> BuildReport:
+          seed_from: str | None = None, addresses: Addresses | None = None) -> BuildReport:
     """Crawl every source into the store, then render and write the site; ``seed_from`` (the
-    folder or URL of a previously published site) restores ids and dates a lost store forgot."""
+    folder or URL of a previously published site) restores ids and dates a lost store forgot.
+    ``sleep`` and ``addresses`` replace the real waits and network (tests)."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport(output=config.site.output)
-    seeds = asyncio.run(_read_seeds(config, seed_from, sleep)) if seed_from else None
+    seeds = asyncio.run(_read_seeds(config, seed_from, sleep, addresses)) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
         if seeds is not None:
             report.seeded = store.add_seeds(seeds)
-        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress,
+              addresses=addresses)
         publish(config, store, now, report)
     return report
 
 
-async def _read_seeds(config: Config, location: str, sleep: Sleep | None) -> list[tuple[str, Seed]]:
-    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep) as fetcher:
+async def _read_seeds(config: Config, location: str, sleep: Sleep | None,
+                      addresses: Addresses | None) -> list[tuple[str, Seed]]:
+    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep,
+                       addresses=addresses) as fetcher:
         return await read_seeds(location, fetcher=fetcher)
