@@ -32,6 +32,7 @@ from .inspection import explain_paper, list_entries, show_entry, topic_summaries
 from .jobs import build, crawl_sources
 from .maintenance import check_store, export_store, import_store, prune_store
 from .model import Entry, entry_to_record
+from .redact import redact_text, redact_url
 from .render.site import write_atomic
 from .report import BuildReport, SourceResult
 from .serve import make_server
@@ -64,7 +65,7 @@ class FeedsmithGroup(click.Group):
         try:
             return super().invoke(ctx)
         except FeedsmithError as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(redact_text(str(exc))) from None
 
 
 @click.group(cls=FeedsmithGroup)
@@ -210,7 +211,7 @@ def build_command(config_path: Path | None, out: Path | None, base_url: str | No
     report = build(config, progress=progress_printer(), lock_timeout=lock_timeout,
                    seed_from=seed_from, force=force)
     if report.seeded is not None:
-        click.echo(f"seeded: {report.seeded} ids from {seed_from}")
+        click.echo(f"seeded: {report.seeded} ids from {redact_url(seed_from or '')}")
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from .checks import is_count, is_number
 from .errors import ConfigError
+from .redact import redact_text
 from .settings import CrawlSettings, HostLimits
 from .sources import SourceConfig, kind_named
 from .topics import Topic, topic_from_table
@@ -30,10 +31,11 @@ SITE_KEYS = frozenset({
 })
 SOURCE_KEYS = frozenset({"name", "kind", "url"})
 TOP_KEYS = frozenset({"include", "site", "sources", "topics", "crawl"})
-CRAWL_NUMBERS = frozenset({"connect_timeout", "read_timeout", "deadline", "backoff_base",
-                           "backoff_cap", "spacing"})
+CRAWL_NUMBERS = frozenset({"connect_timeout", "read_timeout", "deadline", "source_deadline",
+                           "backoff_base", "backoff_cap", "spacing"})
 CRAWL_COUNTS = frozenset({"max_bytes", "max_redirects", "retries", "concurrency"})
-CRAWL_KEYS = CRAWL_NUMBERS | CRAWL_COUNTS | {"hosts"}
+CRAWL_FLAGS = frozenset({"allow_private_redirects"})
+CRAWL_KEYS = CRAWL_NUMBERS | CRAWL_COUNTS | CRAWL_FLAGS | {"hosts"}
 HOST_KEYS = frozenset({"concurrency", "spacing"})
 
 
@@ -183,6 +185,10 @@ def _crawl(table: Any, where: str, values: dict[str, Any]) -> None:
             if not is_count(value, least):
                 raise ConfigError(f"{here}: expected a whole number >= {least}")
             values[key] = value
+        elif key in CRAWL_FLAGS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{here}: expected true or false")
+            values[key] = value
         else:
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{here}: expected [crawl.hosts.\"<host>\"] tables")
@@ -327,15 +333,16 @@ def source_from_spec(spec: str, *, base: Path | None = None) -> SourceConfig:
     """A ``KIND=URL`` value of ``--add-source`` as a source; ConfigError if it is not valid."""
     kind, sep, url = spec.partition("=")
     kind, url = kind.strip(), url.strip()
+    shown = repr(redact_text(spec))
     if not sep or not kind or not url:
-        raise ConfigError(f"{spec!r}: expected KIND=URL, e.g. feed=https://example.org/atom.xml")
+        raise ConfigError(f"{shown}: expected KIND=URL, e.g. feed=https://example.org/atom.xml")
     kind_named(kind)
     parts = urlsplit(url)
     if parts.scheme in ("http", "https"):
         if not parts.hostname:
-            raise ConfigError(f"{spec!r}: the URL has no host")
+            raise ConfigError(f"{shown}: the URL has no host")
     elif parts.scheme not in ("", "file") or not url:
-        raise ConfigError(f"{spec!r}: expected an http(s) URL, a file:// URL or a local path")
+        raise ConfigError(f"{shown}: expected an http(s) URL, a file:// URL or a local path")
     return SourceConfig(source_name_for(url), kind, resolve_location(url, base or Path.cwd()))
 
 

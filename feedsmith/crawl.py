@@ -20,12 +20,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date
 from typing import Any
 
+from .addresses import Addresses
 from .config import Config
 from .crawl_cache import CRAWL_CACHE_DIR, CrawlCache
 from .errors import SourceError
-from .http import Fetcher, LocalFiles, Retriever, Sleep
+from .http import Budget, Fetcher, LocalFiles, Retriever, Sleep
 from .ingest import RunClock, ingest
 from .model import Entry
+from .redact import redact_text
 from .report import BuildReport, SourceResult
 from .sources import Parsed, SourceConfig, Step, kind_named, registry, with_params
 from .store import Store
@@ -54,15 +56,16 @@ def is_remote(source: SourceConfig) -> bool:
 
 
 def one_line_error(exc: BaseException) -> str:
-    """A failure as the one line a report shows."""
+    """A failure as the one line a report shows (any URL in a foreign message redacted)."""
     if isinstance(exc, SourceError):
         return str(exc)
-    message = " ".join(str(exc).split())[:160]
+    message = redact_text(" ".join(str(exc).split()))[:160]
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-async def _get(retriever: Retriever, cache: CrawlCache, url: str, out: SourceFetch) -> bytes | None:
-    fetched = await retriever.get(url, stored=cache.validators(url))
+async def _get(retriever: Retriever, cache: CrawlCache, url: str, out: SourceFetch,
+               budget: Budget | None) -> bytes | None:
+    fetched = await retriever.get(url, stored=cache.validators(url), budget=budget)
     out.requests += fetched.attempts
     out.validators.append((url, fetched.validators))
     if fetched.body is not None:
@@ -71,8 +74,9 @@ async def _get(retriever: Retriever, cache: CrawlCache, url: str, out: SourceFet
 
 
 async def fetch_source(retriever: Retriever, cache: CrawlCache, source: SourceConfig,
-                       today: date) -> SourceFetch:
-    """Fetch every URL of ``source``'s plan; any failure is recorded in the result, not raised."""
+                       today: date, budget: Budget | None = None) -> SourceFetch:
+    """Fetch every URL of ``source``'s plan within ``budget`` (all its URLs together); any
+    failure is recorded in the result, not raised."""
     out = SourceFetch()
     started = time.monotonic()
     try:
@@ -82,19 +86,19 @@ async def fetch_source(retriever: Retriever, cache: CrawlCache, source: SourceCo
             if step.has_items is not None:
                 for page in range(MAX_PAGES):
                     url = with_params(step.url, p=page, limit=step.limit)
-                    body = await _get(retriever, cache, url, out)
+                    body = await _get(retriever, cache, url, out, budget)
                     more = step.has_items(body) if body is not None else cache.has_more(url)
                     out.pages.append((url, more))
                     if not more:
                         break
                 continue
             try:
-                await _get(retriever, cache, step.url, out)
+                await _get(retriever, cache, step.url, out, budget)
             except SourceError as exc:
                 if step.fallback is None:
                     raise
                 try:
-                    await _get(retriever, cache, step.fallback, out)
+                    await _get(retriever, cache, step.fallback, out, budget)
                 except SourceError as again:
                     raise SourceError(f"{exc}; fallback {again}") from None
     except Exception as exc:  # one source's failure, whatever it is, is that source's alone
@@ -187,12 +191,13 @@ def bearer_tokens(config: Config, env: dict[str, str] | None = None) -> dict[str
 
 async def _crawl(config: Config, store: Store, cache: CrawlCache, clock: RunClock,
                  report: BuildReport, classify: Callable[[Entry], Entry], sleep: Sleep | None,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, addresses: Addresses | None) -> None:
     today = clock.start.astimezone(UTC).date()
     local = LocalFiles()
 
-    async def fetch(retriever: Retriever, source: SourceConfig) -> SourceFetch:
-        got = await fetch_source(retriever, cache, source, today)
+    async def fetch(retriever: Retriever, source: SourceConfig,
+                    budget: Budget | None = None) -> SourceFetch:
+        got = await fetch_source(retriever, cache, source, today, budget)
         if progress is not None:
             progress(SourceResult(source.name, source.kind, error=got.error,
                                   not_modified=got.error is None and not got.bodies,
@@ -200,10 +205,10 @@ async def _crawl(config: Config, store: Store, cache: CrawlCache, clock: RunCloc
         return got
 
     async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep,
-                       tokens=bearer_tokens(config)) as fetcher:
+                       tokens=bearer_tokens(config), addresses=addresses) as fetcher:
         remote = [s for s in config.sources if is_remote(s)]
-        fetched = dict(zip((s.name for s in remote),
-                           await asyncio.gather(*(fetch(fetcher, s) for s in remote)), strict=True))
+        fetched = dict(zip((s.name for s in remote), await asyncio.gather(
+            *(fetch(fetcher, s, fetcher.budget()) for s in remote)), strict=True))
     for source in config.sources:
         got = fetched.pop(source.name) if source.name in fetched else await fetch(local, source)
         result = ingest_source(source, got, store, cache, clock, classify)
@@ -213,12 +218,14 @@ async def _crawl(config: Config, store: Store, cache: CrawlCache, clock: RunCloc
 
 
 def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
-          sleep: Sleep | None = None, progress: Progress | None = None) -> None:
+          sleep: Sleep | None = None, progress: Progress | None = None,
+          addresses: Addresses | None = None) -> None:
     """Re-classify the store if the topic rules changed, then fetch every configured source
-    and merge it into ``store``; what happened goes into ``report``."""
+    and merge it into ``store``; what happened goes into ``report``. ``sleep`` and
+    ``addresses`` replace the real waits and network (tests)."""
     compiled = tuple(compile_topic(t) for t in config.topics)
     report.reclassified = reclassify_if_rules_changed(store, compiled)
     with CrawlCache(store.directory / CRAWL_CACHE_DIR, store_id=store.store_id,
                     generation=store.generation) as cache:
         asyncio.run(_crawl(config, store, cache, clock, report, classifier(compiled), sleep,
-                           progress))
+                           progress, addresses))

@@ -3,20 +3,24 @@ modified") and its new validators out. The one place an httpx client is built.
 
 ``Fetcher`` wraps one ``httpx.AsyncClient`` per run and adds what httpx leaves out: a per-host
 concurrency limit and minimum spacing between requests, a total deadline around each exchange
-(httpx timeouts are per read), a cap on the bytes read counted after decompression, redirects
-followed up to a limit, retries with jittered exponential backoff on connect errors, timeouts, 429
-and 5xx that honour ``Retry-After`` (capped), conditional GET (If-None-Match / If-Modified-Since),
-a User-Agent with a contact, and bearer tokens sent to the hosts they belong to only (a source
-kind's ``credentials``). ``LocalFiles`` reads local sources with the same shape of result.
+(httpx timeouts are per read) and a time ``Budget`` for each source, a cap on the bytes decoded
+counted as they are produced (``content_coding``), redirects followed up to a limit and never from
+a public address to an internal one (``addresses``), retries with jittered exponential backoff on
+connect errors, timeouts, 429 and 5xx that honour ``Retry-After`` (capped), conditional GET
+(If-None-Match / If-Modified-Since), a User-Agent with a contact, and bearer tokens sent to the
+hosts they belong to only (a source kind's ``credentials``). ``LocalFiles`` reads local sources
+with the same shape of result.
 
-Every failure is a ``SourceError`` with a one-line reason; nothing here writes to the store: the
-caller saves ``Fetched.validators`` once the body was parsed and stored.
+Every failure is a ``SourceError`` with a one-line reason, its URLs redacted (``redact``); nothing
+here writes to the store: the caller saves ``Fetched.validators`` once the body was parsed and
+stored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -28,10 +32,14 @@ from types import TracebackType
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from ._version import __version__
+from .addresses import Addresses
+from .content_coding import ACCEPT_ENCODING, CappedDecoder, CodingError
 from .errors import NotFoundError, SourceError
+from .redact import redact_text, redact_url
 from .settings import CrawlSettings, HostLimits
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
@@ -57,8 +65,10 @@ class Fetched:
 class Retriever(Protocol):
     """What the crawler reads sources through: ``Fetcher`` (http, https) or ``LocalFiles``."""
 
-    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None) -> Fetched:
-        """``url``'s body, or None with ``stored`` when it did not change since then."""
+    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None,
+                  budget: Budget | None = None) -> Fetched:
+        """``url``'s body, or None with ``stored`` when it did not change since then; ``budget``
+        bounds the time of a remote fetch."""
 
 
 def on_host(host: str, name: str) -> bool:
@@ -80,7 +90,8 @@ class LocalFiles:
     def __init__(self, max_bytes: int = MAX_LOCAL_BYTES) -> None:
         self.max_bytes = max_bytes
 
-    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None) -> Fetched:
+    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None,
+                  budget: Budget | None = None) -> Fetched:
         """The file's body (None if its hash is the stored one) and its validators."""
         path = Path(url.removeprefix("file://"))
         try:
@@ -150,13 +161,46 @@ class _HostGate:
         self.slots.release()
 
 
+class Budget:
+    """The time one source may still spend, on the fetcher's clock: ``source_deadline`` seconds
+    from the start of its fetch, for every attempt, backoff wait, redirect and turn at its host
+    of every URL of its plan."""
+
+    def __init__(self, seconds: float, clock: Clock) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._until = clock() + seconds
+
+    def left(self) -> float:
+        """Seconds left (none when zero or less)."""
+        return self._until - self._clock()
+
+
+def connection_host(url: str) -> str:
+    """The host of ``url`` as its connection resolves it (lowercase, IDNA-encoded)."""
+    return httpx.URL(url).raw_host.decode("ascii")
+
+
+def pinned_transport(addresses: Addresses, limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's own transport (request and error mapping), its connections opened through
+    ``addresses``: httpx 0.28 takes no network backend, so its pool is replaced by one that does."""
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(), max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry, network_backend=addresses.backend())
+    return transport
+
+
 class Fetcher:
-    """One run's HTTP client; use as ``async with Fetcher(settings, contact=...) as fetcher``."""
+    """One run's HTTP client; use as ``async with Fetcher(settings, contact=...) as fetcher``.
+    ``addresses`` resolves, classifies and connects (injectable, so tests reach no other host)."""
 
     def __init__(self, settings: CrawlSettings, *, contact: str, sleep: Sleep | None = None,
                  clock: Clock | None = None, wall_clock: Callable[[], datetime] | None = None,
                  jitter: Callable[[], float] | None = None,
-                 tokens: Mapping[str, str] | None = None) -> None:
+                 tokens: Mapping[str, str] | None = None,
+                 addresses: Addresses | None = None) -> None:
         self.settings = settings
         self.sleep: Sleep = sleep or asyncio.sleep
         self.clock: Clock = clock or time.monotonic
@@ -164,6 +208,7 @@ class Fetcher:
         self.jitter = jitter or random.random
         self._tokens = dict(tokens or {})
         self._user_agent = user_agent(contact)
+        self._addresses = addresses or Addresses()
         self._gates: dict[str, _HostGate] = {}
         self._client: httpx.AsyncClient | None = None
 
@@ -172,8 +217,9 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(s.read_timeout, connect=s.connect_timeout),
-            headers={"User-Agent": self._user_agent},
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            headers={"User-Agent": self._user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            transport=pinned_transport(
+                self._addresses, httpx.Limits(max_connections=100, max_keepalive_connections=20)),
         )
         return self
 
@@ -184,30 +230,41 @@ class Fetcher:
             self._client = None
 
     # public --------------------------------------------------------------------------------
-    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None) -> Fetched:
+    def budget(self) -> Budget:
+        """A source's time budget, starting now: ``source_deadline`` seconds."""
+        return Budget(self.settings.source_deadline, self.clock)
+
+    async def get(self, url: str, *, stored: Mapping[str, Any] | None = None,
+                  budget: Budget | None = None) -> Fetched:
         """GET ``url`` with retries; ``stored`` holds the validators saved after the last run
-        (etag, last_modified, sha256), making it a conditional GET. SourceError on failure."""
+        (etag, last_modified, sha256), making it a conditional GET; ``budget`` is the time its
+        source has left (a new one if not given). SourceError on failure."""
         s = self.settings
+        budget = budget or self.budget()
+        shown = redact_url(url)
         attempt = 0
         while True:
             attempt += 1
             try:
-                status, body, headers = await self._exchange(url, stored)
+                status, body, headers = await self._exchange(url, stored, budget)
             except _RetryableError as exc:
+                tries = f" after {attempt} attempts" if attempt > 1 else ""
                 if attempt > s.retries:
-                    tries = f" after {attempt} attempts" if attempt > 1 else ""
-                    raise SourceError(f"{url}: {exc.reason}{tries}") from None
-                wait = self._backoff(attempt, exc.wait, url, exc.reason)
+                    raise SourceError(f"{shown}: {exc.reason}{tries}") from None
+                wait = self._backoff(attempt, exc.wait, shown, exc.reason)
+                if wait >= budget.left():
+                    raise SourceError(f"{shown}: {exc.reason}{tries}; no time for another attempt "
+                                      f"within the {s.source_deadline:g} s source deadline") from None
                 await self.sleep(wait)
                 continue
-            return self._outcome(url, status, body, headers, stored, attempt)
+            return self._outcome(shown, status, body, headers, stored, attempt)
 
     # plumbing ------------------------------------------------------------------------------
-    def _backoff(self, attempt: int, retry_after: float | None, url: str, reason: str) -> float:
+    def _backoff(self, attempt: int, retry_after: float | None, shown: str, reason: str) -> float:
         s = self.settings
         if retry_after is not None:
             if retry_after > s.backoff_cap:
-                raise SourceError(f"{url}: throttled ({reason}; Retry-After {retry_after:g} s is "
+                raise SourceError(f"{shown}: throttled ({reason}; Retry-After {retry_after:g} s is "
                                   f"longer than the {s.backoff_cap:g} s cap)")
             return retry_after
         full = min(s.backoff_cap, s.backoff_base * 2.0 ** (attempt - 1))
@@ -239,21 +296,23 @@ class Fetcher:
                 headers["Authorization"] = f"Bearer {token}"
         return headers
 
-    async def _exchange(self, url: str, stored: Mapping[str, Any] | None
+    async def _exchange(self, url: str, stored: Mapping[str, Any] | None, budget: Budget
                         ) -> tuple[int, bytes, httpx.Headers]:
         """One attempt: follow redirects, read the final body; retryable failures raise
         ``_RetryableError``, final ones ``SourceError``."""
         s = self.settings
+        shown = redact_url(url)
         seen = {url}
         current = url
         for hop in range(s.max_redirects + 1):
-            status, body, headers = await self._one_request(current, hop == 0, stored)
+            origin = None if hop == 0 or s.allow_private_redirects else url
+            status, body, headers = await self._one_request(current, hop == 0, stored, budget, origin)
             if status in REDIRECT_STATUSES and headers.get("location"):
                 target = str(httpx.URL(current).join(headers["location"]))
                 if urlsplit(target).scheme not in ("http", "https"):
-                    raise SourceError(f"{url}: redirect to a non-HTTP URL {target}")
+                    raise SourceError(f"{shown}: redirect to a non-HTTP URL {redact_url(target)}")
                 if target in seen:
-                    raise SourceError(f"{url}: redirect loop at {target}")
+                    raise SourceError(f"{shown}: redirect loop at {redact_url(target)}")
                 seen.add(target)
                 current = target
                 continue
@@ -263,50 +322,70 @@ class Fetcher:
             if status == 304 or 200 <= status < 300:
                 return status, body, headers
             error = NotFoundError if status in (404, 410) else SourceError
-            raise error(f"{url}: HTTP {status}" + (f" (from {current})" if current != url else ""))
-        raise SourceError(f"{url}: too many redirects (more than {s.max_redirects})")
+            via = f" (from {redact_url(current)})" if current != url else ""
+            raise error(f"{shown}: HTTP {status}{via}")
+        raise SourceError(f"{shown}: too many redirects (more than {s.max_redirects})")
 
-    async def _one_request(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None
-                           ) -> tuple[int, bytes, httpx.Headers]:
-        assert self._client is not None, "use Fetcher as an async context manager"
+    async def _refuse_internal(self, origin: str, url: str) -> None:
+        """SourceError if ``url`` (a redirect target) is on an internal address while ``origin``,
+        the URL its chain started at, is not."""
+        internal = self._addresses.internal
+        if await internal(connection_host(url)) and not await internal(connection_host(origin)):
+            raise SourceError(f"{redact_url(origin)}: redirect to an internal address refused "
+                              f"({redact_url(url)}; [crawl] allow_private_redirects allows it)")
+
+    async def _one_request(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None,
+                           budget: Budget, origin: str | None) -> tuple[int, bytes, httpx.Headers]:
+        """One GET of ``url`` within its deadline and what is left of ``budget``; ``origin`` (the
+        URL a redirect chain started at) when ``url`` may be internal only if that one is."""
         s = self.settings
         parts = urlsplit(url)
-        async with self._gate(parts.hostname or "", parts.port):
-            try:
-                async with asyncio.timeout(s.deadline):
-                    request = self._client.build_request(
-                        "GET", url, headers=self.request_headers(url, first_hop, stored))
-                    response = await self._client.send(request, stream=True)
-                    try:
-                        if not 200 <= response.status_code < 300:
-                            await response.aclose()
-                            return response.status_code, b"", response.headers
-                        chunks: list[bytes] = []
-                        size = 0
-                        async for chunk in response.aiter_bytes():
-                            size += len(chunk)
-                            if size > s.max_bytes:
-                                raise SourceError(f"{url}: response larger than {s.max_bytes} bytes")
-                            chunks.append(chunk)
-                        return response.status_code, b"".join(chunks), response.headers
-                    finally:
-                        await response.aclose()
-            except TimeoutError:
-                raise _RetryableError(f"no complete response within the {s.deadline:g} s deadline") from None
-            except httpx.TimeoutException as exc:
-                raise _RetryableError(f"timed out ({type(exc).__name__})") from None
-            except httpx.ConnectError as exc:
-                raise _RetryableError(f"cannot connect: {exc}") from None
-            except httpx.DecodingError as exc:
-                raise SourceError(f"{url}: cannot decode the response: {exc}") from None
-            except httpx.HTTPError as exc:
-                raise SourceError(f"{url}: {type(exc).__name__}: {exc}") from None
+        whole = asyncio.timeout(budget.left())
+        try:
+            async with whole:
+                if origin is not None:
+                    await self._refuse_internal(origin, url)
+                async with self._gate(parts.hostname or "", parts.port), asyncio.timeout(s.deadline):
+                    return await self._read(url, first_hop, stored)
+        except TimeoutError:
+            if whole.expired():
+                raise SourceError(f"{redact_url(url)}: no complete response within the "
+                                  f"{s.source_deadline:g} s source deadline") from None
+            raise _RetryableError(f"no complete response within the {s.deadline:g} s deadline") from None
+        except CodingError as exc:
+            raise SourceError(f"{redact_url(url)}: {exc}") from None
+        except httpx.TimeoutException as exc:
+            raise _RetryableError(f"timed out ({type(exc).__name__})") from None
+        except (httpx.ConnectError, httpcore.ConnectError) as exc:
+            raise _RetryableError(f"cannot connect: {exc}") from None
+        except httpx.HTTPError as exc:
+            raise SourceError(f"{redact_url(url)}: {type(exc).__name__}: {redact_text(str(exc))}") from None
 
-    def _outcome(self, url: str, status: int, body: bytes, headers: httpx.Headers,
+    async def _read(self, url: str, first_hop: bool, stored: Mapping[str, Any] | None
+                    ) -> tuple[int, bytes, httpx.Headers]:
+        """Status, body (decoded under the byte cap; empty unless 2xx) and headers of one GET."""
+        assert self._client is not None, "use Fetcher as an async context manager"
+        request = self._client.build_request(
+            "GET", url, headers=self.request_headers(url, first_hop, stored))
+        response = await self._client.send(request, stream=True)
+        try:
+            if not 200 <= response.status_code < 300:
+                return response.status_code, b"", response.headers
+            decoder = CappedDecoder(response.headers.get_list("content-encoding", split_commas=True),
+                                    self.settings.max_bytes)
+            body = io.BytesIO()  # grows in place, and getvalue() hands over its buffer: no copy
+            async for raw in response.aiter_raw():
+                for piece in decoder.decode(raw):
+                    body.write(piece)
+            return response.status_code, body.getvalue(), response.headers
+        finally:
+            await response.aclose()
+
+    def _outcome(self, shown: str, status: int, body: bytes, headers: httpx.Headers,
                  stored: Mapping[str, Any] | None, attempts: int) -> Fetched:
         if status == 304:
             if not stored:
-                raise SourceError(f"{url}: HTTP 304 to a request that was not conditional")
+                raise SourceError(f"{shown}: HTTP 304 to a request that was not conditional")
             return Fetched(None, dict(stored), attempts)
         digest = hashlib.sha256(body).hexdigest()
         validators: dict[str, Any] = {"sha256": digest, "size": len(body)}

@@ -11,6 +11,7 @@ import logging
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from .addresses import Addresses
 from .config import Config
 from .crawl import Progress, crawl, is_remote
 from .http import Fetcher, Sleep
@@ -26,32 +27,37 @@ log = logging.getLogger("feedsmith")
 
 def crawl_sources(config: Config, *, now: datetime | None = None,
                   lock_timeout: float = DEFAULT_LOCK_TIMEOUT, sleep: Sleep | None = None,
-                  progress: Progress | None = None) -> BuildReport:
+                  progress: Progress | None = None,
+                  addresses: Addresses | None = None) -> BuildReport:
     """Crawl every source into the store without rendering anything."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport()
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
-        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress,
+              addresses=addresses)
     return report
 
 
 def build(config: Config, *, now: datetime | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
           sleep: Sleep | None = None, progress: Progress | None = None,
-          seed_from: str | None = None, force: bool = False) -> BuildReport:
+          seed_from: str | None = None, force: bool = False,
+          addresses: Addresses | None = None) -> BuildReport:
     """Crawl every source into the store, then render and write the site; ``seed_from`` (the
     folder or URL of a previously published site) restores ids and dates a lost store forgot.
     RenderError before anything is read or written if the site would overwrite files feedsmith
-    did not write, unless ``force``."""
+    did not write, unless ``force``. ``sleep`` and ``addresses`` replace the real waits and
+    network (tests)."""
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     if not force:
         check_output_is_ours(config)
     warn_if_published_at_loopback(config)
     report = BuildReport(output=config.site.output)
-    seeds = asyncio.run(_read_seeds(config, seed_from, sleep)) if seed_from else None
+    seeds = asyncio.run(_read_seeds(config, seed_from, sleep, addresses)) if seed_from else None
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
         if seeds is not None:
             report.seeded = store.add_seeds(seeds)
-        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress)
+        crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress,
+              addresses=addresses)
         publish(config, store, now, report)
     return report
 
@@ -66,6 +72,8 @@ def warn_if_published_at_loopback(config: Config) -> None:
                     "base_url (or --base-url, FEEDSMITH_BASE_URL) to where the site is served")
 
 
-async def _read_seeds(config: Config, location: str, sleep: Sleep | None) -> list[tuple[str, Seed]]:
-    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep) as fetcher:
+async def _read_seeds(config: Config, location: str, sleep: Sleep | None,
+                      addresses: Addresses | None) -> list[tuple[str, Seed]]:
+    async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep,
+                       addresses=addresses) as fetcher:
         return await read_seeds(location, fetcher=fetcher)

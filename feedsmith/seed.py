@@ -22,6 +22,7 @@ from .errors import NotFoundError, SourceError, StoreError
 from .http import Fetcher, LocalFiles, Retriever
 from .ids import arxiv_key, extract_arxiv_id, url_key
 from .model import Seed
+from .redact import redact_url
 from .sources.feed import parse_xml_feed
 
 LIST_FILE = "feeds.opml"
@@ -38,7 +39,7 @@ def parse_seeds(data: bytes, *, where: str = "feed") -> list[tuple[str, Seed]]:
         # capped, DOCTYPE and entities removed, as for any feed
         parsed = parse_xml_feed(data, max_bytes=MAX_SEED_BYTES)
     except SourceError as exc:
-        raise StoreError(f"cannot seed from {where}: {exc}") from None
+        raise StoreError(f"cannot seed from {redact_url(where)}: {exc}") from None
     seeds: list[tuple[str, Seed]] = []
     for item in parsed.entries:
         guid = item.get("id")

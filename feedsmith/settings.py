@@ -32,6 +32,8 @@ class CrawlSettings:
     retries: int = 3
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
+    source_deadline: float = 120.0
+    allow_private_redirects: bool = False
     concurrency: int = 4
     spacing: float = 0.0
     hosts: tuple[tuple[str, HostLimits], ...] = (("arxiv.org", ARXIV_LIMITS),)

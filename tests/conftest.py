@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,8 @@ def httpserver_listen_address() -> tuple[str, int]:
 
 
 class Waits:
-    """An injected sleep: records every wait and returns at once."""
+    """An injected sleep: records every wait and returns at once. ``clock`` is a monotonic clock
+    that the recorded waits move on, as if they had been slept."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
@@ -69,3 +71,7 @@ class Waits:
     async def __call__(self, seconds: float) -> None:
         self.seconds.append(seconds)
         await asyncio.sleep(0)
+
+    def clock(self) -> float:
+        """Seconds on the real monotonic clock plus every wait recorded so far."""
+        return time.monotonic() + sum(self.seconds)

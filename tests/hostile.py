@@ -5,12 +5,14 @@ the crawler exists. Nothing here does I/O or touches the network; ``gzip_bomb`` 
 chunk by chunk and never holds its decompressed size.
 
 Groups: XML feeds (entity blow-ups, external entities, bad encodings and characters, non-feeds),
-Hugging Face ``daily_papers`` JSON (bad shapes and bad items), content attacks, dates, identity,
-and compression. Every arXiv id used here is synthetic (``2501.9xxxx``) unless a test passes its own.
+Hugging Face ``daily_papers`` JSON (bad shapes, bad items, deep nesting), content attacks, dates,
+identity, and compression (a gzip bomb, one coded twice). Every arXiv id used here is synthetic
+(``2501.9xxxx``) unless a test passes its own.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import struct
@@ -352,6 +354,18 @@ def gzip_bomb(decompressed_bytes: int = GZIP_BOMB_SIZE, *, chunk: int = 1024 * 1
     header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, mtime 0
     trailer = struct.pack("<II", crc, decompressed_bytes & 0xFFFFFFFF)
     return header + block * (decompressed_bytes // chunk) + final + trailer
+
+
+@cache
+def stacked_gzip_bomb(decompressed_bytes: int = 2 * 1024 * 1024 * 1024) -> bytes:
+    """``gzip_bomb`` gzipped once more: about 5 KB that two gzip layers (``Content-Encoding:
+    gzip, gzip``) inflate to ``decompressed_bytes`` zeros (2 GiB by default)."""
+    return gzip.compress(gzip_bomb(decompressed_bytes), 9, mtime=0)
+
+
+def deeply_nested_json(depth: int = 100_000) -> bytes:
+    """A JSON array nested ``depth`` deep (200 KB): a recursive decoder runs out of stack."""
+    return b"[" * depth + b"]" * depth
 
 
 def atom_content_attacks() -> bytes:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "feedsmith"
 LAYERS = [
-    {"errors", "checks", "_version", "settings", "model", "text", "ids", "dates"},
+    {"errors", "checks", "_version", "settings", "model", "text", "ids", "dates", "redact",
+     "content_coding", "addresses"},
     {"http", "sources", "topics", "merge"},
     {"config"},
     {"crawl_cache", "convert", "store", "ingest", "seed", "render"},
