@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import resource
 import subprocess
 import sys
+import time
 import zlib
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -55,10 +57,14 @@ def baseline_ids(tmp_path: Path, snapshot: str) -> dict[str, set[str]]:
     return site_ids(config.site.output)
 
 
-def run_cli(config: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m feedsmith build --config config`` in a subprocess, bounded to 60 s."""
+def run_cli(config: Path, *, address_space: int | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m feedsmith build --config config`` in a subprocess, bounded to 60 s and, if
+    given, to ``address_space`` bytes of memory (RLIMIT_AS: an allocation past it fails)."""
+    def limit() -> None:
+        if address_space is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     return subprocess.run([sys.executable, "-m", "feedsmith", "build", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, preexec_fn=limit)
 
 
 # ------------------------------------------------------------------------------------------
@@ -146,6 +152,30 @@ def test_a_bad_response_fails_only_its_source_with_one_line(tmp_path: Path) -> N
         assert reason and len(line) < 300, line
     # an array of id strings is a bad shape; every one of its items was skipped, not stored
     assert site_ids(tmp_path / "site") == expected
+
+
+def test_a_utf16_entity_bomb_costs_seconds_under_300_mb_and_only_its_own_source(tmp_path: Path) -> None:
+    """500 KB of UTF-16 declaring a 200,000-character entity referenced 10,000 times (2 GB
+    expanded): read with the entity ignored; the same with its DOCTYPE left unclosed is refused.
+    Either way nothing is expanded, and the snapshot's 72 papers are all published."""
+    bomb = hostile.quadratic_blowup(200_000, 10_000)
+    unclosed = bomb.replace(b"\n]>\n", b"\n", 1)
+    for name, document in (("bomb", bomb), ("unclosed", unclosed)):
+        (tmp_path / f"{name}.xml").write_bytes(hostile.reencoded(document, "utf-16-le", bom=True))
+    assert 500_000 < (tmp_path / "bomb.xml").stat().st_size < 520_000
+    config = write_config(tmp_path, [("snapshot", "hf-daily", str(SNAPSHOT)),
+                                     ("bomb", "feed", "bomb.xml"), ("unclosed", "feed", "unclosed.xml")])
+    started = time.monotonic()
+    result = run_cli(config, address_space=300 * 1024 * 1024)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stdout + result.stderr
+    assert "  bomb (feed): 0 entries, 0 new, 1 skipped (warning: ignored 1 XML entity declaration(s))" \
+        in result.stdout
+    assert "  FAILED unclosed (feed): a DOCTYPE or ENTITY declaration that cannot be removed " \
+        "safely (refused unread)" in result.stderr
+    assert "sources: 2 read, 1 failed" in result.stdout
+    assert len(site_ids(tmp_path / "site")["all.atom"]) == 72
 
 
 # ------------------------------------------------------------------------------------------
