@@ -379,6 +379,24 @@ def atom_content_attacks() -> bytes:
             b'</feed>\n')
 
 
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""The bidi embedding, override and isolate controls: text displays in another order than it reads."""
+
+
+def deceptive_text_rss() -> bytes:
+    """Guids a reader may take for links (``javascript:``, ``data:``, ``vbscript:``), and bidi
+    controls that make a title or an author display in another order than it reads."""
+    return rss([
+        rss_item("Script id", link="https://hostile.example/g1", guid="javascript:alert(2)"),
+        rss_item("Data id", link=None, guid="data:text/html,&lt;script&gt;alert(3)&lt;/script&gt;"),
+        rss_item("Bidi \u202eevil\u202c title", link="https://hostile.example/g3",
+                 guid="vbscript:msgbox(4)"),
+        ("<item><title>Isolated \u2067title\u2069 \u202a\u202b\u202d</title>"
+         "<link>https://hostile.example/g4</link><guid>urn:hostile:g4</guid>"
+         "<author>Mallory \u2066\u202eyrollaM\u2069</author></item>").encode(),
+    ])
+
+
 def rss_cdata_titles() -> bytes:
     """RSS titles and links hiding markup in CDATA sections (one closing early to smuggle a tag)."""
     return rss([

@@ -1,9 +1,10 @@
-"""Hostile sources through the real pipeline: bad JSON, bad items, content attacks, dates, identity.
+"""Hostile sources through the real pipeline: bad JSON, bad items, an entity bomb in UTF-16 under a
+memory limit, content attacks, deceptive ids and bidi controls, dates, identity.
 
-Every payload comes from ``tests.hostile`` and is read as a local-file ``hf-daily`` source next to
-the bundled snapshot. What must hold: a bad item is skipped and counted, a bad response fails only
-its own source with a one-line reason, the snapshot's papers stay in every feed they belong to, and
-nothing executable reaches any output file.
+Every payload comes from ``tests.hostile`` and is read as a local-file source (``hf-daily`` or
+``feed``), mostly next to the bundled snapshot. What must hold: a bad item is skipped and counted,
+a bad response fails only its own source with a one-line reason, the snapshot's papers stay in
+every feed they belong to, and nothing executable or deceptive reaches any output file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -240,6 +242,47 @@ def test_content_attacks_reach_no_output_file(tmp_path: Path) -> None:
                 if "2501.903" in e.id}
     assert len(attacked) == 2 + len(hostile.HOSTILE_URLS)  # every attacked paper is still there
     assert attacked["https://arxiv.org/abs/2501.90301"].title == "Attack on bold titles"
+
+
+def test_ids_that_are_not_harmless_uris_and_bidi_controls_are_never_published(tmp_path: Path) -> None:
+    (tmp_path / "deceptive.xml").write_bytes(hostile.deceptive_text_rss())
+    config = load_config(write_config(tmp_path, [("deceptive", "feed", "deceptive.xml")]))
+    assert build(config, now=T0).new == 4
+    site = config.site.output
+    for path in site.iterdir():
+        text = path.read_text()
+        assert not set(text) & set(hostile.BIDI_CONTROLS), path.name
+        if path.suffix == ".html":  # (an HTML page names its articles by store key, escaped)
+            assert_html_is_inert(text, path.name)
+            continue
+        for needle in ("javascript:", "data:text", "vbscript:"):
+            assert needle not in text.lower(), (path.name, needle)
+    atom = {e.title: e.id for e in feedparser.parse((site / "all.atom").read_bytes()).entries}
+    assert set(atom) == {"Script id", "Data id", "Bidi evil title", "Isolated title"}
+    assert atom["Isolated title"] == "urn:hostile:g4"
+    derived = [i for t, i in atom.items() if t != "Isolated title"]
+    assert all(re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", i) for i in derived) and len(set(derived)) == 3
+    rss_ids = {e.title: e.id for e in feedparser.parse((site / "all.rss").read_bytes()).entries}
+    json_ids = {i["title"]: i["id"] for i in json.loads((site / "all.json").read_text())["items"]}
+    assert rss_ids == json_ids == atom  # the same id in every format
+    json_authors = [a["name"] for i in json.loads((site / "all.json").read_text())["items"]
+                    for a in i.get("authors", [])]
+    assert json_authors == ["Mallory yrollaM"]
+    build(config, now=T0 + timedelta(hours=1))
+    assert {e.title: e.id for e in feedparser.parse((site / "all.atom").read_bytes()).entries} == atom
+
+
+def test_an_id_already_published_never_changes_even_if_it_would_not_be_published_today(
+        tmp_path: Path) -> None:
+    (tmp_path / "deceptive.xml").write_bytes(hostile.deceptive_text_rss())
+    config = load_config(write_config(tmp_path, [("deceptive", "feed", "deceptive.xml")]))
+    build(config, now=T0)
+    with open_store(config.site.cache) as store:  # as a feedsmith before this rule stored it
+        (entry,) = [e for e in store.entries() if e.title == "Script id"]
+        store.put_many([replace(entry, guid="javascript:alert(2)")])
+    build(config, now=T0 + timedelta(hours=1))
+    ids = {e.title: e.id for e in feedparser.parse((config.site.output / "all.atom").read_bytes()).entries}
+    assert ids["Script id"] == "javascript:alert(2)"
 
 
 # ------------------------------------------------------------------------------------------

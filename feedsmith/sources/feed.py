@@ -23,7 +23,7 @@ import feedparser
 
 from ..dates import from_struct, parse_iso, parse_rfc822
 from ..errors import ConfigError, SourceError
-from ..ids import canonical_url, item_key
+from ..ids import canonical_url, item_key, publishable_id
 from ..model import Entry, Links
 from ..text import clean_text, html_to_text, safe_url
 from . import Parsed, SourceConfig, SourceKind, Step, collect
@@ -135,6 +135,10 @@ def item_entry(*, guid: str | None, link: str | None, title: str, summary: str,
         guid = key
     elif guid is None:
         guid = canonical_url(link or "")
+    else:
+        # Keyed by the guid as given (so a stored entry is found and keeps the id it was first
+        # published with: merge.py), published only if it is a harmless id.
+        guid = publishable_id(guid)
     return Entry(key=key, guid=guid, title=title, summary=summary, authors=authors,
                  links=Links(url=link or safe_url(guid), pdf=safe_url(pdf)), sources=(source,),
                  paper_date=date,
