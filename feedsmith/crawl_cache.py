@@ -12,6 +12,7 @@ restored from an older copy), is emptied on open, so a 304 can never keep an emp
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import sqlite3
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ import diskcache
 
 CRAWL_CACHE_DIR = "crawl-cache"
 _OWNER = "owner"
+log = logging.getLogger("feedsmith")
 
 
 def _key(space: str, url: str) -> str:
@@ -38,18 +40,34 @@ class CrawlCache:
     def __init__(self, directory: Path, *, store_id: str, generation: int) -> None:
         self.directory = Path(directory)
         self.store_id = store_id
+        self._cache: diskcache.Cache | None = None
+        try:
+            self._claim(generation)
+        except (sqlite3.Error, OSError) as exc:  # a full disk, say: the run goes on without it
+            self._give_up(f"not used ({exc})")
+
+    def _claim(self, generation: int) -> None:
         try:
             self._cache = _open(self.directory)
             owner = self._cache.get(_OWNER)
         except (sqlite3.Error, OSError, ValueError, EOFError, TypeError, AttributeError,
                 ImportError):
+            self.close()
             shutil.rmtree(self.directory, ignore_errors=True)  # damaged: a cache starts over
             self._cache = _open(self.directory)
             owner = None
-        if (not isinstance(owner, dict) or owner.get("store") != store_id
+        if (not isinstance(owner, dict) or owner.get("store") != self.store_id
                 or not isinstance(owner.get("generation"), int) or owner["generation"] > generation):
             self._cache.clear()
-            self._cache.set(_OWNER, {"store": store_id, "generation": generation})
+            self._cache.set(_OWNER, {"store": self.store_id, "generation": generation})
+
+    def _give_up(self, what: str) -> None:
+        """Go on without the cache for the rest of this run (saying so once): every lookup is a
+        miss, nothing is saved, and the next run downloads in full what this one could not save."""
+        self.close()
+        self._cache = None
+        log.warning(f"crawl cache {self.directory} {what}; sources are downloaded in full "
+                    "until it can be written again")
 
     def validators(self, url: str) -> dict[str, Any] | None:
         """The validators saved for ``url``, or None (never saved, or unreadable)."""
@@ -64,15 +82,23 @@ class CrawlCache:
     def save(self, validators: Sequence[tuple[str, dict[str, Any]]],
              pages: Sequence[tuple[str, bool]] = (), *, generation: int) -> None:
         """Save (url, validators) and (page url, held items) pairs, once the store has committed
-        what they gave (at ``generation``)."""
-        with self._cache.transact():
-            for url, values in validators:
-                self._cache.set(_key("v:", url), values)
-            for url, more in pages:
-                self._cache.set(_key("p:", url), more)
-            self._cache.set(_OWNER, {"store": self.store_id, "generation": generation})
+        what they gave (at ``generation``). A cache that cannot be written (a full disk) is given
+        up for the rest of the run, never an error: it only costs a download."""
+        if self._cache is None:
+            return
+        try:
+            with self._cache.transact():
+                for url, values in validators:
+                    self._cache.set(_key("v:", url), values)
+                for url, more in pages:
+                    self._cache.set(_key("p:", url), more)
+                self._cache.set(_OWNER, {"store": self.store_id, "generation": generation})
+        except (sqlite3.Error, OSError) as exc:
+            self._give_up(f"cannot be written ({exc})")
 
     def _get(self, key: str) -> Any:
+        if self._cache is None:
+            return None
         try:
             return self._cache.get(key)
         except Exception:  # a damaged value is a cache miss
@@ -80,7 +106,8 @@ class CrawlCache:
 
     def close(self) -> None:
         """Close the underlying diskcache."""
-        self._cache.close()
+        if self._cache is not None:
+            self._cache.close()
 
     def __enter__(self) -> CrawlCache:
         return self

@@ -7,6 +7,7 @@ identifier) or any URL. Out: ``ArxivId`` values, canonical URLs and store keys. 
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -21,6 +22,8 @@ _URL_PATH = re.compile(
     rf"^/(?:abs|pdf|html|papers|overview)/(?:{_NEW}|{_OLD}){_VERSION}(?:\.pdf)?/?$",
     re.IGNORECASE,
 )
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_PUBLISHABLE_SCHEMES = ("http", "https", "urn", "tag")
 _TRACKING = re.compile(r"^(?:utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|source)$", re.IGNORECASE)
 
 ARXIV_ABS = "https://arxiv.org/abs/"
@@ -101,6 +104,16 @@ def canonical_url(url: str) -> str:
     query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                    if not _TRACKING.match(k))
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def publishable_id(guid: str) -> str:
+    """``guid`` if it may be published as an entry id (an http(s), ``urn:`` or ``tag:`` URI, or a
+    string without a scheme); else (``javascript:alert(1)``, ``data:...``) a ``urn:uuid:`` derived
+    from it, the same on every run and machine."""
+    scheme = _SCHEME.match(guid)
+    if scheme is None or scheme.group(1).lower() in _PUBLISHABLE_SCHEMES:
+        return guid
+    return uuid.uuid5(uuid.NAMESPACE_URL, guid).urn
 
 
 def arxiv_key(arxiv_id: ArxivId) -> str:

@@ -22,6 +22,7 @@ feedsmith store or from a newer feedsmith is refused loudly, never read as empty
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import sqlite3
@@ -46,6 +47,10 @@ EXPORT_FORMAT = 2
 """Format 1: exports of feedsmith 0.1.0; the entry lines are the same, only the header differs."""
 DEFAULT_LOCK_TIMEOUT = 60.0
 log = logging.getLogger("feedsmith")
+# What a full disk (or a quota, or a file-size limit) looks like: SQLite could not write, or could
+# not grow its shared-memory file (which it reports as an I/O error), or the OS said so.
+_DISK_FULL_ERRORS = ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE")
+_DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -83,6 +88,20 @@ class Export:
 
     count: int = 0
     skipped: list[str] = field(default_factory=list)
+
+
+def store_error(directory: Path, exc: sqlite3.Error | OSError, message: str) -> StoreError:
+    """``message`` as a StoreError, unless ``exc`` comes of a full disk: then the line says
+    "disk full", since freeing space is the fix (not restoring a backup), and the store is intact:
+    a failed write is rolled back, and a failed checkpoint leaves the run committed in the WAL."""
+    if isinstance(exc, sqlite3.Error):
+        full = getattr(exc, "sqlite_errorname", "") in _DISK_FULL_ERRORS
+    else:
+        full = exc.errno in _DISK_FULL_ERRNOS
+    if full:
+        return StoreError(f"store {directory}: disk full; free some space there and run again "
+                          "(the store is intact)")
+    return StoreError(message)
 
 
 def _seconds(value: datetime | None) -> float | None:
@@ -349,7 +368,7 @@ class Store:
                 raise
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
-            raise StoreError(f"store {self.directory}: {exc}") from None
+            raise store_error(self.directory, exc, f"store {self.directory}: {exc}") from None
 
     def _bump_generation(self, db: sqlite3.Connection) -> None:
         db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (name) "
@@ -366,13 +385,13 @@ class Store:
         try:
             return self._db.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
-            raise StoreError(f"store {self.directory} is damaged: {exc}") from None
+            raise store_error(self.directory, exc, f"store {self.directory} is damaged: {exc}") from None
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         try:
             return self._db.execute(sql, params).fetchone()
         except sqlite3.Error as exc:
-            raise StoreError(f"store {self.directory} is damaged: {exc}") from None
+            raise store_error(self.directory, exc, f"store {self.directory} is damaged: {exc}") from None
 
 
 def store_exists(directory: Path) -> bool:
@@ -422,7 +441,8 @@ def _refuse_damaged_file(path: Path) -> None:
         pages, page_size = (db.execute(f"PRAGMA {name}").fetchone()[0]
                             for name in ("page_count", "page_size"))
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"store {path} is not a readable SQLite database ({exc}). {restore}") from None
+        raise store_error(path.parent, exc, f"store {path} is not a readable SQLite database ({exc}). "
+                          f"{restore}") from None
     finally:
         db.close()
     if pages * page_size > size:
@@ -478,7 +498,7 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     except OSError as exc:
-        raise StoreError(f"cannot create store folder {directory}: {exc.strerror}") from None
+        raise store_error(directory, exc, f"cannot create store folder {directory}: {exc.strerror}") from None
     lock = filelock.FileLock(str(directory / LOCK_FILE), timeout=lock_timeout)
     try:
         lock.acquire()
@@ -488,7 +508,7 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
             f"{lock_timeout:g} s (the lock is released when that run ends)"
         ) from None
     except OSError as exc:
-        raise StoreError(f"cannot lock store {directory}: {exc.strerror}") from None
+        raise store_error(directory, exc, f"cannot lock store {directory}: {exc.strerror}") from None
     try:
         path = directory / STORE_FILE
         if not path.exists() and is_old_store(directory):
@@ -500,9 +520,9 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
             db = connect(path)
             migrate(db, path)
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open store {path}: {exc}") from None
+            raise store_error(directory, exc, f"cannot open store {path}: {exc}") from None
         except OSError as exc:
-            raise StoreError(f"cannot open store {path}: {exc.strerror or exc}") from None
+            raise store_error(directory, exc, f"cannot open store {path}: {exc.strerror or exc}") from None
         try:
             store = Store(db, directory)
             if store.meta("store") is None:
@@ -515,7 +535,7 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
             try:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:
-                raise StoreError(f"store {path}: cannot checkpoint: {exc}") from None
+                raise store_error(directory, exc, f"store {path}: cannot checkpoint: {exc}") from None
         finally:
             db.close()
     finally:

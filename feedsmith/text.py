@@ -12,8 +12,12 @@ import unicodedata
 
 import nh3
 
-# Characters XML 1.0 forbids, the non-characters U+FFFE/U+FFFF, and lone surrogates.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# Removed from every text: characters XML 1.0 forbids, the non-characters U+FFFE/U+FFFF, lone
+# surrogates, and the bidi embedding, override and isolate controls (U+202A-U+202E,
+# U+2066-U+2069), which make text display in another order than it reads (a title or author
+# that spoofs another). The bidi marks (U+200E, U+200F, U+061C) stay: they reorder no run of
+# letters, and right-to-left text needs them around punctuation and numbers.
+_REMOVED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 _BLOCK_END = re.compile(r"(?i)<\s*(?:br|/p|/div|/li|/h[1-6]|/tr)\b[^>]*>")
 # A complete tag (``<name ...>`` or ``</name>``) left after decoding entities: markup a source
@@ -22,12 +26,13 @@ _DECODED_TAG = re.compile(r"<\s*/?\s*[a-zA-Z][\w:-]*(?:\s[^<>]*)?/?>")
 
 
 def clean_text(value: object) -> str:
-    """``value`` as one line of XML-safe text: illegal characters removed, whitespace folded."""
+    """``value`` as one line of XML-safe text: illegal characters and bidi controls removed,
+    whitespace folded."""
     if not isinstance(value, str):
         return ""
     if value.isascii() and value.isprintable() and "  " not in value and value.strip() == value:
         return value  # only characters 0x20-0x7e, no runs of spaces: already clean
-    value = _XML_ILLEGAL.sub("", value)
+    value = _REMOVED.sub("", value)
     value = unicodedata.normalize("NFC", value)
     return _SPACE.sub(" ", value).strip()
 
@@ -39,7 +44,7 @@ def html_to_text(value: object) -> str:
     unchanged."""
     if not isinstance(value, str):
         return ""
-    value = _XML_ILLEGAL.sub("", value)
+    value = _REMOVED.sub("", value)
     if "<" in value or "&" in value:
         value = _BLOCK_END.sub(" ", value)
         value = html.unescape(nh3.clean(value, tags=set(), attributes={}))
@@ -53,7 +58,7 @@ def safe_url(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     url = value.strip()
-    if not re.match(r"(?i)^https?://[^\s/?#<>\"']+", url) or _XML_ILLEGAL.search(url):
+    if not re.match(r"(?i)^https?://[^\s/?#<>\"']+", url) or _REMOVED.search(url):
         return None
     if any(c in url for c in ' <>"\'`\\'):
         return None

@@ -61,8 +61,9 @@ def billion_laughs(levels: int = 10, fanout: int = 10) -> bytes:
 
 def quadratic_blowup(entity_bytes: int = 50 * 1024, references: int = 5000) -> bytes:
     """One ``entity_bytes`` entity referenced ``references`` times (the default is 50 KB x 5000,
-    about 250 MB expanded) from a file of ``entity_bytes + 4 * references`` bytes."""
-    doctype = b'<!DOCTYPE rss [<!ENTITY big "' + b"A" * entity_bytes + b'">]>\n'
+    about 250 MB expanded) from a file of ``entity_bytes + 5 * references`` bytes. The declaration
+    is on a line of its own and holds no ``&``: the form feedparser's own DOCTYPE filter keeps."""
+    doctype = b'<!DOCTYPE rss [\n<!ENTITY big "' + b"A" * entity_bytes + b'">\n]>\n'
     return rss([rss_item("&big;" * references, description="&big;" * 3)], doctype=doctype)
 
 
@@ -392,6 +393,24 @@ def atom_content_attacks() -> bytes:
             b'</feed>\n')
 
 
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""The bidi embedding, override and isolate controls: text displays in another order than it reads."""
+
+
+def deceptive_text_rss() -> bytes:
+    """Guids a reader may take for links (``javascript:``, ``data:``, ``vbscript:``), and bidi
+    controls that make a title or an author display in another order than it reads."""
+    return rss([
+        rss_item("Script id", link="https://hostile.example/g1", guid="javascript:alert(2)"),
+        rss_item("Data id", link=None, guid="data:text/html,&lt;script&gt;alert(3)&lt;/script&gt;"),
+        rss_item("Bidi \u202eevil\u202c title", link="https://hostile.example/g3",
+                 guid="vbscript:msgbox(4)"),
+        ("<item><title>Isolated \u2067title\u2069 \u202a\u202b\u202d</title>"
+         "<link>https://hostile.example/g4</link><guid>urn:hostile:g4</guid>"
+         "<author>Mallory \u2066\u202eyrollaM\u2069</author></item>").encode(),
+    ])
+
+
 def rss_cdata_titles() -> bytes:
     """RSS titles and links hiding markup in CDATA sections (one closing early to smuggle a tag)."""
     return rss([
@@ -408,3 +427,24 @@ def utf16_surrogate_references() -> bytes:
     reach of a byte-level clean-up, and feedparser 6 raises UnicodeEncodeError on them."""
     text = control_characters_rss().replace(b'encoding="UTF-8"', b'encoding="UTF-16"')
     return text.decode("utf-8", "replace").encode("utf-16")
+
+
+def reencoded(document: bytes, encoding: str, *, bom: bool) -> bytes:
+    """``document`` (UTF-8, declared as ``RSS_HEAD`` does) in ``encoding``, its XML declaration
+    naming it, with or without a byte order mark."""
+    declared = encoding.upper().removesuffix("-LE").removesuffix("-BE")
+    text = document.decode("utf-8").replace('encoding="UTF-8"', f'encoding="{declared}"', 1)
+    return ("\ufeff" if bom else "").encode(encoding) + text.encode(encoding)
+
+
+def in_hidden_encodings(document: bytes) -> dict[str, bytes]:
+    """``document`` in every encoding whose bytes hide ``<!ENTITY`` from a byte pattern: UTF-16
+    and UTF-32 in both byte orders, with and without a byte order mark; EBCDIC (CP037, told by
+    its declaration alone); and UTF-7 with every ``<`` after the declaration's written ``+ADw-``."""
+    hidden = {f"{encoding}{'-bom' if bom else ''}": reencoded(document, encoding, bom=bom)
+              for encoding in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+              for bom in (True, False)}
+    hidden["cp037"] = reencoded(document, "cp037", bom=False)
+    utf7 = reencoded(document, "utf-7", bom=False)
+    hidden["utf-7"] = b"<" + utf7[1:].replace(b"<", b"+ADw-")
+    return hidden

@@ -8,7 +8,8 @@ no traceback, and the store is unharmed (the next normal build succeeds with eve
 Permissions: as root, ``chmod`` stops nothing, so the subprocess drops CAP_DAC_OVERRIDE,
 CAP_DAC_READ_SEARCH and CAP_FOWNER from its capability bounding set before exec (the
 interpreter lives under /root, so switching to user nobody is not possible here). A full disk is
-RLIMIT_FSIZE with SIGXFSZ ignored: writes past the limit fail with EFBIG.
+RLIMIT_FSIZE with SIGXFSZ ignored: writes past the limit fail with EFBIG; a really full disk is a
+small tmpfs mounted under the test's folder (root only: skipped with the reason elsewhere).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import feedparser
@@ -198,14 +199,16 @@ def test_full_output_disk_is_a_clear_error_and_the_store_is_unharmed(tmp_path: P
     assert len(atom_ids(full)) == 72
 
 
+@pytest.mark.parametrize("limit", [8_000, 100_000])  # its shared-memory file cannot grow; a write fails
 def test_full_disk_while_the_store_writes_is_a_clear_error_and_the_store_survives(
-        tmp_path: Path) -> None:
+        tmp_path: Path, limit: int) -> None:
     (tmp_path / "papers.json").write_bytes(snapshot_items(10))
     config = write_config(tmp_path, [("papers", "hf-daily", "papers.json")])
     assert run(config).returncode == 0
     (tmp_path / "papers.json").write_bytes(snapshot_items())  # 62 new papers to store
-    result = run(config, preexec=file_size_limit(8_000))
-    assert_clean_failure(result, "store")
+    result = run(config, preexec=file_size_limit(limit))
+    assert_clean_failure(result, f"store {tmp_path / 'cache'}")
+    assert "damaged" not in result.stderr and "Restore" not in result.stderr
     again = run(config)
     assert again.returncode == 0, again.stderr
     assert len(atom_ids(tmp_path / "site")) == 72
@@ -260,3 +263,54 @@ def test_stale_temp_cleanup_touches_only_our_own_temp_files(tmp_path: Path) -> N
     write_site(site, {"all.atom": b"<feed/>\n"})
     assert temp_files(site) == [".other.abcd1234.tmp"]
     assert (site / ".htaccess").read_text() == "keep me" and (site / ".well-known").is_dir()
+
+
+# ------------------------------------------------------------------------------------------
+# a disk that is really full (a small tmpfs)
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MB tmpfs mounted at ``tmp_path / "disk"`` for the test (needs root and the right to
+    mount, as in a container run with CAP_SYS_ADMIN: skipped otherwise)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+def fill(disk: Path, *, leave: int) -> Path:
+    """A file taking all the free space of ``disk`` but ``leave`` bytes."""
+    stats = os.statvfs(disk)
+    filler = disk / "filler"
+    with filler.open("wb") as out:
+        os.posix_fallocate(out.fileno(), 0, max(stats.f_bavail * stats.f_frsize - leave, 1))
+    return filler
+
+
+# At the time of writing, 0 KB left fails opening the store (its shared-memory file cannot grow,
+# which SQLite reports as an I/O error), 64 KB fails the write (and the crawl cache is not used),
+# 400 KB fails the final checkpoint after the site was written (this run stays in the WAL).
+@pytest.mark.parametrize("free_kb", [0, 64, 400])
+def test_a_full_disk_under_the_store_is_disk_full_and_the_next_run_reads_the_store(
+        tmp_path: Path, small_disk: Path, free_kb: int) -> None:
+    (tmp_path / "papers.json").write_bytes(snapshot_items(10))
+    config = write_config(tmp_path, [("papers", "hf-daily", "papers.json")])
+    cache = small_disk / "cache"
+    assert run(config, "--cache-dir", str(cache)).returncode == 0
+    (tmp_path / "papers.json").write_bytes(snapshot_items())  # 62 new papers to store
+    filler = fill(small_disk, leave=free_kb * 1024)
+    for _ in range(2):  # the next run on the same full disk says the same, never "damaged"
+        result = run(config, "--cache-dir", str(cache))
+        assert_clean_failure(result, f"store {cache}: disk full")
+    filler.unlink()
+    again = run(config, "--cache-dir", str(cache))
+    assert again.returncode == 0, again.stderr
+    assert len(atom_ids(tmp_path / "site")) == 72

@@ -1,18 +1,22 @@
-"""Hostile sources through the real pipeline: bad JSON, bad items, content attacks, dates, identity.
+"""Hostile sources through the real pipeline: bad JSON, bad items, an entity bomb in UTF-16 under a
+memory limit, content attacks, deceptive ids and bidi controls, dates, identity.
 
-Every payload comes from ``tests.hostile`` and is read as a local-file ``hf-daily`` source next to
-the bundled snapshot. What must hold: a bad item is skipped and counted, a bad response fails only
-its own source with a one-line reason, the snapshot's papers stay in every feed they belong to, and
-nothing executable reaches any output file.
+Every payload comes from ``tests.hostile`` and is read as a local-file source (``hf-daily`` or
+``feed``), mostly next to the bundled snapshot. What must hold: a bad item is skipped and counted,
+a bad response fails only its own source with a one-line reason, the snapshot's papers stay in
+every feed they belong to, and nothing executable or deceptive reaches any output file.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import resource
 import subprocess
 import sys
+import time
 import zlib
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -55,10 +59,14 @@ def baseline_ids(tmp_path: Path, snapshot: str) -> dict[str, set[str]]:
     return site_ids(config.site.output)
 
 
-def run_cli(config: Path) -> subprocess.CompletedProcess[str]:
-    """``python -m feedsmith build --config config`` in a subprocess, bounded to 60 s."""
+def run_cli(config: Path, *, address_space: int | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m feedsmith build --config config`` in a subprocess, bounded to 60 s and, if
+    given, to ``address_space`` bytes of memory (RLIMIT_AS: an allocation past it fails)."""
+    def limit() -> None:
+        if address_space is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     return subprocess.run([sys.executable, "-m", "feedsmith", "build", "--config", str(config)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, preexec_fn=limit)
 
 
 # ------------------------------------------------------------------------------------------
@@ -148,6 +156,30 @@ def test_a_bad_response_fails_only_its_source_with_one_line(tmp_path: Path) -> N
     assert site_ids(tmp_path / "site") == expected
 
 
+def test_a_utf16_entity_bomb_costs_seconds_under_300_mb_and_only_its_own_source(tmp_path: Path) -> None:
+    """500 KB of UTF-16 declaring a 200,000-character entity referenced 10,000 times (2 GB
+    expanded): read with the entity ignored; the same with its DOCTYPE left unclosed is refused.
+    Either way nothing is expanded, and the snapshot's 72 papers are all published."""
+    bomb = hostile.quadratic_blowup(200_000, 10_000)
+    unclosed = bomb.replace(b"\n]>\n", b"\n", 1)
+    for name, document in (("bomb", bomb), ("unclosed", unclosed)):
+        (tmp_path / f"{name}.xml").write_bytes(hostile.reencoded(document, "utf-16-le", bom=True))
+    assert 500_000 < (tmp_path / "bomb.xml").stat().st_size < 520_000
+    config = write_config(tmp_path, [("snapshot", "hf-daily", str(SNAPSHOT)),
+                                     ("bomb", "feed", "bomb.xml"), ("unclosed", "feed", "unclosed.xml")])
+    started = time.monotonic()
+    result = run_cli(config, address_space=300 * 1024 * 1024)
+    assert time.monotonic() - started < 30
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stdout + result.stderr
+    assert "  bomb (feed): 0 entries, 0 new, 1 skipped (warning: ignored 1 XML entity declaration(s))" \
+        in result.stdout
+    assert "  FAILED unclosed (feed): a DOCTYPE or ENTITY declaration that cannot be removed " \
+        "safely (refused unread)" in result.stderr
+    assert "sources: 2 read, 1 failed" in result.stdout
+    assert len(site_ids(tmp_path / "site")["all.atom"]) == 72
+
+
 # ------------------------------------------------------------------------------------------
 # content attacks
 
@@ -210,6 +242,47 @@ def test_content_attacks_reach_no_output_file(tmp_path: Path) -> None:
                 if "2501.903" in e.id}
     assert len(attacked) == 2 + len(hostile.HOSTILE_URLS)  # every attacked paper is still there
     assert attacked["https://arxiv.org/abs/2501.90301"].title == "Attack on bold titles"
+
+
+def test_ids_that_are_not_harmless_uris_and_bidi_controls_are_never_published(tmp_path: Path) -> None:
+    (tmp_path / "deceptive.xml").write_bytes(hostile.deceptive_text_rss())
+    config = load_config(write_config(tmp_path, [("deceptive", "feed", "deceptive.xml")]))
+    assert build(config, now=T0).new == 4
+    site = config.site.output
+    for path in site.iterdir():
+        text = path.read_text()
+        assert not set(text) & set(hostile.BIDI_CONTROLS), path.name
+        if path.suffix == ".html":  # (an HTML page names its articles by store key, escaped)
+            assert_html_is_inert(text, path.name)
+            continue
+        for needle in ("javascript:", "data:text", "vbscript:"):
+            assert needle not in text.lower(), (path.name, needle)
+    atom = {e.title: e.id for e in feedparser.parse((site / "all.atom").read_bytes()).entries}
+    assert set(atom) == {"Script id", "Data id", "Bidi evil title", "Isolated title"}
+    assert atom["Isolated title"] == "urn:hostile:g4"
+    derived = [i for t, i in atom.items() if t != "Isolated title"]
+    assert all(re.fullmatch(r"urn:uuid:[0-9a-f-]{36}", i) for i in derived) and len(set(derived)) == 3
+    rss_ids = {e.title: e.id for e in feedparser.parse((site / "all.rss").read_bytes()).entries}
+    json_ids = {i["title"]: i["id"] for i in json.loads((site / "all.json").read_text())["items"]}
+    assert rss_ids == json_ids == atom  # the same id in every format
+    json_authors = [a["name"] for i in json.loads((site / "all.json").read_text())["items"]
+                    for a in i.get("authors", [])]
+    assert json_authors == ["Mallory yrollaM"]
+    build(config, now=T0 + timedelta(hours=1))
+    assert {e.title: e.id for e in feedparser.parse((site / "all.atom").read_bytes()).entries} == atom
+
+
+def test_an_id_already_published_never_changes_even_if_it_would_not_be_published_today(
+        tmp_path: Path) -> None:
+    (tmp_path / "deceptive.xml").write_bytes(hostile.deceptive_text_rss())
+    config = load_config(write_config(tmp_path, [("deceptive", "feed", "deceptive.xml")]))
+    build(config, now=T0)
+    with open_store(config.site.cache) as store:  # as a feedsmith before this rule stored it
+        (entry,) = [e for e in store.entries() if e.title == "Script id"]
+        store.put_many([replace(entry, guid="javascript:alert(2)")])
+    build(config, now=T0 + timedelta(hours=1))
+    ids = {e.title: e.id for e in feedparser.parse((config.site.output / "all.atom").read_bytes()).entries}
+    assert ids["Script id"] == "javascript:alert(2)"
 
 
 # ------------------------------------------------------------------------------------------

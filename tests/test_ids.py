@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from feedsmith.ids import ArxivId, arxiv_key, canonical_url, extract_arxiv_id
+from feedsmith.ids import ArxivId, arxiv_key, canonical_url, extract_arxiv_id, publishable_id
 from feedsmith.sources.hf import HF_HOST
 
 
@@ -86,3 +86,18 @@ def test_item_key_prefers_arxiv_then_link_then_guid_then_title() -> None:
     assert item_key(guid="tag:blog,1", link=None, title="t", source="s")[0] == "guid:s:tag:blog,1"
     assert item_key(guid=None, link=None, title="Hello,  World!", source="s")[0] == \
         item_key(guid="", link=None, title="hello world", source="s")[0]
+
+
+@pytest.mark.parametrize(("guid", "kept"), [
+    ("https://example.org/post/1", True), ("HTTP://example.org/1", True),
+    ("urn:hostile:atom1", True), ("tag:example.org,2026:1", True),
+    ("hostile-a2", True), ("42", True), ("post 12: notes", True),  # no scheme: a plain string
+    ("javascript:alert(2)", False), ("JaVaScRiPt:alert(2)", False), ("data:text/html,x", False),
+    ("vbscript:msgbox(1)", False), ("mailto:a@example.org", False), ("blog:post-1", False),
+])
+def test_only_harmless_ids_are_published_as_they_are(guid: str, kept: bool) -> None:
+    published = publishable_id(guid)
+    assert (published == guid) is kept
+    if not kept:  # derived from the guid: the same on every run, another for another guid
+        assert published.startswith("urn:uuid:") and published == publishable_id(guid)
+        assert published != publishable_id(guid + "x")

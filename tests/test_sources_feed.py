@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from feedsmith.errors import SourceError
 from feedsmith.sources import Parsed, kind_named
-from feedsmith.sources.feed import MAX_FEED_BYTES, fallback_title, parse, strip_prolog
+from feedsmith.sources.feed import MAX_FEED_BYTES, fallback_title, parse
+from feedsmith.sources.xmlsafe import defuse
+from tests import hostile
 from tests.conftest import FIXTURES
 
 FEEDS = FIXTURES / "feeds"
@@ -135,18 +137,53 @@ def test_an_entity_bomb_is_defused_and_its_neighbours_kept() -> None:
     data = rss("<item><title>boom &l9;</title><link>https://e.org/1</link>"
                f"<description>{'&big;' * 2000}</description></item>",
                "<item><title>fine</title><link>https://e.org/2</link></item>", prolog=prolog)
-    assert b"<!ENTITY" not in strip_prolog(data) and b"<!DOCTYPE" not in strip_prolog(data)
+    assert b"<!ENTITY" not in defuse(data)[0] and b"<!DOCTYPE" not in defuse(data)[0]
     parsed = parse(data, source="s")
     assert [e.links.url for e in parsed.entries] == ["https://e.org/1", "https://e.org/2"]
     assert len(parsed.entries[0].title) < 20 and "lollol" not in parsed.entries[0].summary
     assert "x" * 5000 not in parsed.entries[0].summary
 
 
-def test_strip_prolog_keeps_the_declaration_and_the_document() -> None:
+@pytest.mark.parametrize("encoding", sorted(hostile.in_hidden_encodings(hostile.rss([]))))
+def test_entities_are_defused_in_every_encoding_and_the_text_read_the_same(encoding: str) -> None:
+    bomb = hostile.in_hidden_encodings(hostile.quadratic_blowup(5000, 1000))[encoding]
+    body, repairs = defuse(bomb)
+    assert body.startswith(b'<?xml version="1.0" encoding="utf-8"?><rss')
+    assert b"<!ENTITY" not in body and b"&big;" not in body and repairs == [
+        "ignored 1 XML entity declaration(s)"]
+    fine = hostile.rss([hostile.rss_item("Caf\u00e9 &amp; \u00fcber", link="https://e.org/1")])
+    (entry,) = parse(hostile.in_hidden_encodings(fine)[encoding], source="s").entries
+    assert entry.title == "Caf\u00e9 & \u00fcber"
+
+
+@pytest.mark.parametrize("data, title, repairs", [
+    # a byte order mark beats the declaration
+    ("\ufeff<?xml version='1.0' encoding='ISO-8859-1'?><t>\u00e9</t>".encode("utf-16-be"), "\u00e9", []),
+    # in an ASCII-compatible document, the declaration names the character set
+    (b'<?xml version="1.0" encoding="windows-1252"?><t>\x80 \xe9</t>', "\u20ac \u00e9", []),
+    (b'<?xml version="1.0" encoding="x-unknown"?><t>\xc3\xa9</t>', "\u00e9",
+     ["ignored the declared encoding 'x-unknown', read as UTF-8"]),
+    # codecs that are not character sets (Punycode decodes in quadratic time), or UTF-16 declared
+    # where the bytes are not
+    (b'<?xml version="1.0" encoding="punycode"?><t>\xc3\xa9</t>', "\u00e9",
+     ["ignored the declared encoding 'punycode', read as UTF-8"]),
+    (b'<?xml version="1.0" encoding="UTF-16"?><t>\xc3\xa9</t>', "\u00e9",
+     ["ignored the declared encoding 'UTF-16', read as UTF-8"]),
+    (b'<?xml version="1.0" encoding="base64"?><t>\xe9</t>', "\ufffd",
+     ["ignored the declared encoding 'base64', read as UTF-8", "replaced invalid UTF-8"]),
+    ('<?xml version="1.0"?><t>\ud800</t>'.encode("utf-16-le", "surrogatepass"), "\ufffd",
+     ["replaced invalid UTF-16-LE"]),
+])
+def test_the_encoding_is_found_as_xml_orders_it(data: bytes, title: str, repairs: list[str]) -> None:
+    body, found = defuse(data)
+    assert body.decode("utf-8").endswith(f"<t>{title}</t>") and found == repairs
+
+
+def test_defuse_keeps_the_declaration_and_the_document() -> None:
     data = (b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<!-- c -->\n'
             b'<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN" '
             b'"http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91">x</rss>')
-    assert strip_prolog(data) == b'<?xml version="1.0" encoding="utf-8"?><rss version="0.91">x</rss>'
+    assert defuse(data)[0] == b'<?xml version="1.0" encoding="utf-8"?><rss version="0.91">x</rss>'
     netscape = data.replace(b"x</rss>", b"<channel><title>t</title><link>https://e.org/</link>"
                             b"<item><title>Old &amp; fine</title><link>https://e.org/9</link></item>"
                             b"</channel></rss>")

@@ -141,6 +141,26 @@ def test_a_crawl_cache_newer_than_its_store_is_ignored(tmp_path: Path, httpserve
     assert feed.conditional == [False, False] and report.new == 4
 
 
+def test_a_crawl_cache_that_cannot_be_written_costs_a_download_never_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    def disk_full(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    url = "https://feeds.example.org/feed"
+    with CrawlCache(tmp_path / "crawl", store_id="s", generation=1) as cache:
+        cache.save([(url, {"etag": '"x"'})], generation=1)
+        monkeypatch.setattr(cache._cache, "set", disk_full)
+        cache.save([(url, {"etag": '"y"'})], generation=2)  # given up, not raised
+        assert cache.validators(url) is None  # and no longer read for the rest of the run
+        cache.save([(url, {"etag": '"z"'})], generation=3)
+    assert caplog.text.count("cannot be written (database or disk is full)") == 1
+    monkeypatch.setattr("diskcache.Cache.__init__", disk_full)
+    with CrawlCache(tmp_path / "crawl", store_id="s", generation=1) as cache:  # cannot even open
+        assert cache.validators(url) is None
+        cache.save([(url, {"etag": '"x"'})], generation=1)
+    assert "not used (database or disk is full)" in caplog.text
+
+
 def test_validators_are_keyed_by_a_hash_of_the_url(tmp_path: Path) -> None:
     secret = "https://user:pw@feeds.example.org/feed?api_key=s3cret"
     with CrawlCache(tmp_path / "crawl", store_id="s", generation=1) as cache:

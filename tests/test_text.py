@@ -15,6 +15,10 @@ from feedsmith.text import clean_text, html_to_text, safe_url
         ("lone \ud800 surrogate \udfff", "lone surrogate"),
         ("  folded \n\t  whitespace  ", "folded whitespace"),
         ("tab\tand\r\nnewline", "tab and newline"),
+        # bidi embeddings, overrides and isolates go (they reorder what is shown); marks stay
+        ("Invoice \u202eexe.pdf\u202c", "Invoice exe.pdf"),
+        ("\u2066a\u2067b\u2068c\u2069 \u202a\u202b\u202d", "abc"),
+        ("\u05e9\u05dc\u05d5\u05dd\u200f!\u200e\u061c", "\u05e9\u05dc\u05d5\u05dd\u200f!\u200e\u061c"),
     ],
 )
 def test_clean_text_removes_xml_illegal_characters(raw: str, expected: str) -> None:
@@ -37,6 +41,7 @@ def test_clean_text_of_non_strings_is_empty() -> None:
         ("line<br>break", "line break"),
         ("<p>one</p><p>two</p>", "one two"),
         ("plain \x01 text", "plain text"),
+        ("<b>\u202eevil</b>&#x202E;", "evil"),
     ],
 )
 def test_html_to_text_strips_markup(raw: str, expected: str) -> None:
@@ -53,6 +58,7 @@ def test_html_to_text_strips_markup(raw: str, expected: str) -> None:
         ("//example.org/x", False),
         ("https://exa mple.org", False),
         ('https://example.org/"onmouseover=', False),
+        ("https://example.org/\u202egnp.exe", False),
         (None, False),
     ],
 )

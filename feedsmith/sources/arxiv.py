@@ -38,7 +38,8 @@ from . import (
     text_option,
     with_params,
 )
-from .feed import dedup_by_key, feed_warning, parse_xml_feed, strip_prolog, unique_texts
+from .feed import dedup_by_key, feed_warning, parse_xml_feed, unique_texts
+from .xmlsafe import defuse
 
 _RSS_PREAMBLE = re.compile(
     r"^\s*arXiv:\S+\s+Announce\s+Type:\s*[\w-]+\s*(?:Abstract:\s*)?", re.IGNORECASE)
@@ -148,8 +149,8 @@ def raw_descriptions(data: bytes) -> dict[str, str]:
     feedparser, which would eat ``<k$ and $k>`` as a tag; so the text is read from the XML itself.
     """
     try:
-        root = ElementTree.fromstring(strip_prolog(data))
-    except ElementTree.ParseError:
+        root = ElementTree.fromstring(defuse(data)[0])
+    except (ElementTree.ParseError, SourceError):
         return {}
     descriptions = {}
     for item in root.iter("item"):

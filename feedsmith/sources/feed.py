@@ -1,12 +1,11 @@
 """Any feed: RSS 0.9x/1.0/2.0 or Atom (through feedparser) or JSON Feed 1.0/1.1 bytes in, entries out.
 
 Pure: the bytes were fetched elsewhere; feedparser only ever sees them as a stream, never a URL or
-a file name. Before feedparser runs, the size is capped and the XML prolog is cut down to its XML
-declaration (no DOCTYPE, no ENTITY declarations: a repeated-entity file costs minutes and gigabytes);
-references to the entities the document declared are removed, character references to characters
-XML forbids are removed, and invalid UTF-8 in a UTF-8 document is replaced by U+FFFD
-(``defuse``). A feed that was readable only after such repairs, or that feedparser flagged as
-malformed, still gives its entries, with a one-line warning (``Parsed.warning``).
+a file name. Before feedparser runs, the size is capped and the document is decoded, stripped of
+its DOCTYPE and entity declarations and handed over as UTF-8 (``xmlsafe.defuse``: a
+repeated-entity file costs minutes and gigabytes, in any encoding). A feed that was readable only
+after repairs, or that feedparser flagged as malformed, still gives its entries, with a one-line
+warning (``Parsed.warning``).
 An item whose own guid or link names an arXiv paper becomes that paper (versionless key and id);
 any other item keeps its own guid/id, else its canonical link (``feedsmith.ids.item_key``).
 """
@@ -24,10 +23,11 @@ import feedparser
 
 from ..dates import from_struct, parse_iso, parse_rfc822
 from ..errors import ConfigError, SourceError
-from ..ids import canonical_url, item_key
+from ..ids import canonical_url, item_key, publishable_id
 from ..model import Entry, Links
 from ..text import clean_text, html_to_text, safe_url
 from . import Parsed, SourceConfig, SourceKind, Step, collect
+from .xmlsafe import defuse
 
 MAX_FEED_BYTES = 10 * 1024 * 1024
 """A feed larger than this is refused before parsing."""
@@ -36,19 +36,6 @@ JSON_FEED_VERSION = re.compile(r"^https?://jsonfeed\.org/version/1(?:\.1)?/?$")
 FALLBACK_TITLE_CHARS = 100
 """An item without a title is titled by the start of its text, cut at a word near this length."""
 
-# Possessive quantifiers (*+, ++): a hostile prolog fails in linear time, without backtracking.
-_PROLOG_PART = re.compile(
-    rb"""\s++
-    | <\?xml\s(?:[^?]++|\?(?!>))*+\?>                                # the XML declaration (kept)
-    | <\?(?:[^?]++|\?(?!>))*+\?>                                     # other processing instructions
-    | <!--(?:[^-]++|-(?!->))*+-->                                    # comments
-    | <!DOCTYPE(?:[^\[\]>"']++|"[^"]*+"|'[^']*+'
-        |\[(?:[^\]"']++|"[^"]*+"|'[^']*+')*+\])*+>                    # DOCTYPE, internal subset too
-    | <!ENTITY(?:[^>"']++|"[^"]*+"|'[^']*+')*+>                      # stray ENTITY declarations
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-
 
 def check_size(data: bytes, limit: int = MAX_FEED_BYTES) -> None:
     """SourceError if ``data`` is larger than ``limit`` bytes."""
@@ -56,78 +43,8 @@ def check_size(data: bytes, limit: int = MAX_FEED_BYTES) -> None:
         raise SourceError(f"feed is {len(data)} bytes, larger than the {limit}-byte limit")
 
 
-def strip_prolog(data: bytes) -> bytes:
-    """``data`` with everything before the root element removed except the XML declaration."""
-    kept, position = split_prolog(data)
-    return kept + data[position:]
-
-
-def split_prolog(data: bytes) -> tuple[bytes, int]:
-    """The XML declaration of ``data`` (or b"") and where the prolog around it ends."""
-    start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    position = start
-    kept = b""
-    while True:
-        match = _PROLOG_PART.match(data, position)
-        if match is None or match.end() == position:
-            break
-        if match.group().lower().startswith(b"<?xml") and not kept:
-            kept = match.group()
-        position = match.end()
-    return kept, position
-
-
-_ENTITY_NAME = re.compile(rb"<!ENTITY\s+(?:%\s+)?([^\s\"'>%]+)", re.IGNORECASE)
-# What strip_prolog could not take apart (an unclosed or malformed DOCTYPE) is refused.
-_LEFTOVER_DECLARATION = re.compile(rb"(?:<\?xml\s[^>]*+>)?\s*+<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
-_ENCODING = re.compile(rb"^<\?xml[^>]*?\sencoding\s*=\s*[\"']([A-Za-z0-9._-]+)", re.IGNORECASE)
 WARNINGS_KEY = "feedsmith_warnings"
 """Where ``parse_xml_feed`` leaves the repairs it made in feedparser's result."""
-
-
-def xml_allows(code: int) -> bool:
-    """Whether XML 1.0 allows the character ``code`` (no C0 controls but tab/LF/CR, no surrogates,
-    no U+FFFE/U+FFFF, nothing past U+10FFFF)."""
-    return (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
-            or 0x10000 <= code <= 0x10FFFF)
-
-
-def _drop_illegal_reference(match: re.Match[bytes]) -> bytes:
-    hex_digits, decimal = match.groups()
-    code = int(hex_digits, 16) if hex_digits else int(decimal)
-    return match.group() if xml_allows(code) else b""
-
-
-def defuse(data: bytes) -> tuple[bytes, list[str]]:
-    """``data`` made safe for feedparser, and what had to be repaired: the prolog stripped
-    (``strip_prolog``), references to the entities it declared removed, character references to
-    characters XML forbids removed (feedparser raises on some), invalid UTF-8 in a document that
-    is UTF-8 replaced by U+FFFD. SourceError if an entity declaration is left after that."""
-    repairs: list[str] = []
-    kept, position = split_prolog(data)
-    body = kept + data[position:]
-    if _LEFTOVER_DECLARATION.match(body):
-        raise SourceError("a DOCTYPE or ENTITY declaration that cannot be removed safely "
-                          "(refused unread)")
-    names = set(_ENTITY_NAME.findall(data[:position]))
-    if names:
-        repairs.append(f"ignored {len(names)} XML entity declaration(s)")
-        pattern = re.compile(b"&(?:" + b"|".join(re.escape(n) for n in sorted(names)) + b");")
-        body = pattern.sub(b"", body)
-    cleaned = _CHARACTER_REFERENCE.sub(_drop_illegal_reference, body)
-    if cleaned != body:
-        repairs.append("removed character references to characters XML forbids")
-        body = cleaned
-    declared = _ENCODING.match(body)
-    is_utf8 = declared is None or declared.group(1).lower().replace(b"_", b"-") in (b"utf-8", b"utf8")
-    if is_utf8 and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            body.decode("utf-8")
-        except UnicodeDecodeError:
-            repairs.append("replaced invalid UTF-8")
-            body = body.decode("utf-8", "replace").encode("utf-8")
-    return body, repairs
 
 
 def parse_xml_feed(data: bytes, *, max_bytes: int = MAX_FEED_BYTES) -> Any:
@@ -136,9 +53,9 @@ def parse_xml_feed(data: bytes, *, max_bytes: int = MAX_FEED_BYTES) -> Any:
     feedparser's complaint about a malformed feed that still had entries, are listed under
     ``WARNINGS_KEY`` (read them with ``feed_warning``)."""
     check_size(data, max_bytes)
-    if not data.lstrip(b"\xef\xbb\xbf").strip():
-        raise SourceError("empty response")
     body, repairs = defuse(data)
+    if not body.strip():
+        raise SourceError("empty response")
     try:
         # No sanitizing or URI resolving here: every text is reduced to plain text and every link
         # checked for an absolute http(s) URL at normalization, so both would be paid twice.
@@ -218,6 +135,10 @@ def item_entry(*, guid: str | None, link: str | None, title: str, summary: str,
         guid = key
     elif guid is None:
         guid = canonical_url(link or "")
+    else:
+        # Keyed by the guid as given (so a stored entry is found and keeps the id it was first
+        # published with: merge.py), published only if it is a harmless id.
+        guid = publishable_id(guid)
     return Entry(key=key, guid=guid, title=title, summary=summary, authors=authors,
                  links=Links(url=link or safe_url(guid), pdf=safe_url(pdf)), sources=(source,),
                  paper_date=date,
