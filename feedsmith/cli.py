@@ -141,7 +141,7 @@ def print_report(report: BuildReport) -> None:
             click.echo(f"  {source.name} ({source.kind}): not modified since the last run{took}")
         else:
             skipped = f", {source.skipped} skipped" if source.skipped else ""
-            dropped = (f", {source.dropped} replacements of unknown papers ignored"
+            dropped = (f", {source.dropped} ignored (papers this source may only update)"
                        if source.dropped else "")
             warning = f" (warning: {source.warning})" if source.warning else ""
             click.echo(f"  {source.name} ({source.kind}): {source.entries} entries, "

@@ -240,12 +240,24 @@ def check_rss(source: SourceConfig) -> None:
         raise ConfigError(f"kind {source.kind!r} needs 'categories' (or a 'url')")
 
 
-def only_known_replacements(entries: list[Entry], source: SourceConfig,
-                            stored: Callable[[str], bool]) -> tuple[list[Entry], int]:
-    """A ``replace``/``replace-cross`` announcement only updates a paper already stored (or
-    announced as new earlier in the same batch), unless the source sets ``replace_creates``."""
-    if source.option("replace_creates"):
+def only_known_papers(entries: list[Entry], source: SourceConfig,
+                      stored: Callable[[str], bool]) -> tuple[list[Entry], int]:
+    """With ``creates = false`` an arXiv source only enriches papers already stored (brought by
+    Hugging Face, say: categories, versions, dates, PDF links) and creates none."""
+    if source.option("creates"):
         return entries, 0
+    kept = [entry for entry in entries if stored(entry.key)]
+    return kept, len(entries) - len(kept)
+
+
+def admit_rss(entries: list[Entry], source: SourceConfig,
+              stored: Callable[[str], bool]) -> tuple[list[Entry], int]:
+    """``only_known_papers``; then a ``replace``/``replace-cross`` announcement only updates a
+    paper already stored (or announced as new earlier in the same batch), unless the source sets
+    ``replace_creates``."""
+    entries, unknown = only_known_papers(entries, source, stored)
+    if source.option("replace_creates"):
+        return entries, unknown
     kept: list[Entry] = []
     keys: set[str] = set()
     for entry in entries:
@@ -253,17 +265,19 @@ def only_known_replacements(entries: list[Entry], source: SourceConfig,
             continue
         keys.add(entry.key)
         kept.append(entry)
-    return kept, len(entries) - len(kept)
+    return kept, unknown + len(entries) - len(kept)
 
 
 _CATEGORIES = Option(categories_option, ())
+_CREATES = Option(flag_option, True)
 
 API = SourceKind(
     name="arxiv-api", parse=parse_api, plan=api_plan, family="arxiv",
     options={"query": Option(text_option), "categories": _CATEGORIES,
-             "max_results": Option(count_option(1), 100)},
-    validate=check_api)
+             "max_results": Option(count_option(1), 100), "creates": _CREATES},
+    validate=check_api, admit=only_known_papers)
 RSS = SourceKind(
     name="arxiv-rss", parse=parse_rss, plan=rss_plan, family="arxiv",
-    options={"categories": _CATEGORIES, "replace_creates": Option(flag_option, False)},
-    validate=check_rss, admit=only_known_replacements)
+    options={"categories": _CATEGORIES, "replace_creates": Option(flag_option, False),
+             "creates": _CREATES},
+    validate=check_rss, admit=admit_rss)
