@@ -34,10 +34,11 @@ MAX_CANDIDATES = 6
 # Fields chosen by priority, by the family of source that wins them.
 PAPER_FIELDS = ("title", "summary", "authors", "categories", "paper_date", "announce_type",
                 "links.url", "links.pdf", "origin")
-HF_FIELDS = ("keywords", "thumbnail", "hf_day", "links.hf", "links.code", "links.project")
-LIVE_FIELDS = ("upvotes", "comments", "rank")
+HF_FIELDS = ("keywords", "thumbnail", "hf_day", "links.hf", "links.code", "links.project", "tldr",
+             "organization")
+LIVE_FIELDS = ("upvotes", "comments", "rank", "stars")
 # Fields whose change a reader sees in a feed: they move ``updated``.
-VISIBLE_FIELDS = frozenset({"title", "summary", "authors", "categories", "paper_date", "thumbnail",
+VISIBLE_FIELDS = frozenset({"title", "summary", "tldr", "authors", "categories", "paper_date", "thumbnail",
                             "links.url", "links.pdf", "links.hf", "links.code", "links.project",
                             "version"})
 _PAPER_PRIORITY = {"arxiv": 3, "hf": 2, "feed": 1}

@@ -57,6 +57,16 @@ class Seed:
 
 
 @dataclass(frozen=True)
+class Organization:
+    """The Hugging Face organisation a paper was submitted for: its handle (``name``, as in its
+    URL), its id and its display name."""
+
+    name: str
+    id: str = ""
+    fullname: str = ""
+
+
+@dataclass(frozen=True)
 class Entry:
     """One paper or feed item, normalized; one per canonical key in the store."""
 
@@ -84,6 +94,9 @@ class Entry:
     origin: str = ""
     provenance: tuple[FieldSource, ...] = ()
     history: tuple[Change, ...] = ()
+    tldr: str | None = None
+    organization: Organization | None = None
+    stars: int | None = None
 
     @property
     def source(self) -> str:
@@ -93,6 +106,8 @@ class Entry:
 
 _DATETIME_FIELDS = {"paper_date", "first_seen", "updated"}
 _TUPLE_FIELDS = {"authors", "sources", "categories", "keywords", "topics"}
+# Fields added after record format 1, written only when set: older records stay byte-identical.
+_OPTIONAL_FIELDS = frozenset({"tldr", "organization", "stars"})
 
 
 def _iso(value: datetime) -> str:
@@ -108,6 +123,8 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
     record: dict[str, Any] = {"format": RECORD_FORMAT}
     for name in _ENTRY_FIELDS:
         value = getattr(entry, name)
+        if name in _OPTIONAL_FIELDS and value is None:
+            continue
         if name == "links":
             value = {k: getattr(value, k) for k in _LINK_FIELDS}
         elif name in _DATETIME_FIELDS:
@@ -120,6 +137,8 @@ def entry_to_record(entry: Entry) -> dict[str, Any]:
         elif name == "history":
             value = [{"at": _iso(c.at), "run": _iso(c.run) if c.run else None, "source": c.source,
                       "what": c.what} for c in value]
+        elif name == "organization":
+            value = {"name": value.name, "id": value.id, "fullname": value.fullname}
         record[name] = value
     return record
 
@@ -145,8 +164,12 @@ def entry_from_record(record: dict[str, Any]) -> Entry:
             value = tuple(Change(datetime.fromisoformat(c["at"]),
                                  datetime.fromisoformat(c["run"]) if c.get("run") else None,
                                  str(c["source"]), str(c["what"])) for c in value or ())
+        elif name == "organization":
+            value = Organization(str(value["name"]), str(value.get("id", "")),
+                                 str(value.get("fullname", ""))) if value else None
         values[name] = value
     return Entry(**values)
 
 
-__all__ = ["Change", "Entry", "FieldSource", "Links", "Seed", "entry_from_record", "entry_to_record"]
+__all__ = ["Change", "Entry", "FieldSource", "Links", "Organization", "Seed", "entry_from_record",
+           "entry_to_record"]

@@ -57,3 +57,20 @@ def test_bad_items_are_skipped_and_counted() -> None:
 def test_unusable_responses_raise_source_error(data: bytes) -> None:
     with pytest.raises(SourceError):
         parse_daily_papers(data, source="s")
+
+
+def test_tldr_organization_and_stars_are_kept_and_older_records_stay_byte_identical() -> None:
+    from feedsmith.model import Organization, entry_from_record, entry_to_record
+    from feedsmith.sources.hf import parse_daily_papers
+    from tests.conftest import FIXTURES, SNAPSHOT
+
+    first, second, third = parse_daily_papers(
+        (FIXTURES / "hf_daily_papers_3items.json").read_bytes(), source="hf").entries
+    assert first.tldr and first.tldr.startswith("Direct corpus interaction")
+    assert first.organization == Organization("TIGER-Lab", "6313a90017838d05194fd282", "TIGER-Lab")
+    assert first.stars == 101 and second.stars is None
+    assert second.organization is not None and second.organization.fullname == "ByteDance Seed"
+    assert third.organization is None and third.tldr
+    assert entry_from_record(entry_to_record(first)) == first
+    snapshot = parse_daily_papers(SNAPSHOT.read_bytes(), source="snap").entries[0]
+    assert not {"tldr", "organization", "stars"} & set(entry_to_record(snapshot))

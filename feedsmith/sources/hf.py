@@ -19,7 +19,7 @@ from typing import Any
 from ..dates import parse_iso
 from ..errors import ConfigError, SourceError
 from ..ids import arxiv_key, extract_arxiv_id
-from ..model import Entry, Links
+from ..model import Entry, Links, Organization
 from ..text import html_to_text, safe_url
 from . import (
     Option,
@@ -155,7 +155,22 @@ def paper_entry(item: Any, *, source: str, rank: int | None) -> Entry | None:
         upvotes=_int(paper.get("upvotes")),
         comments=_int(item.get("numComments")),
         hf_day=day.date().isoformat() if day else None,
+        tldr=html_to_text(paper.get("ai_summary")) or None,
+        organization=_organization(item.get("organization") or paper.get("organization")),
+        stars=_int(paper.get("githubStars")),
     )
+
+
+def _organization(value: Any) -> Organization | None:
+    """The organisation of an item (``{_id, name, fullname}``), if it names one."""
+    if not isinstance(value, dict):
+        return None
+    name = html_to_text(value.get("name") if isinstance(value.get("name"), str) else "")
+    if not name:
+        return None
+    ident = value.get("_id") if isinstance(value.get("_id"), str) else ""
+    fullname = value.get("fullname") if isinstance(value.get("fullname"), str) else ""
+    return Organization(name, html_to_text(ident), html_to_text(fullname) or name)
 
 
 # fetch plans ------------------------------------------------------------------------------------
