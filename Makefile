@@ -2,17 +2,25 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+# Two stamps: `make run` installs the runtime dependencies only; test, lint, quality and bench
+# add the dev extras (pytest, playwright, mypy, ruff, hypothesis, ...) on top.
+RUN_STAMP := $(VENV)/.run-stamp
+DEV_STAMP := $(VENV)/.dev-stamp
+WHEELHOUSE ?= wheelhouse
 
-.PHONY: run test lint bench quality clean system-deps
+.PHONY: run test lint bench quality clean system-deps wheelhouse
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
 
-run: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/feedsmith build
 	@echo "Open site/index.html, or serve the folder: the feeds are site/<topic>.atom|rss"
 
@@ -29,17 +37,17 @@ system-deps:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q newsboat chromium; \
 	fi
 
-test: $(STAMP) system-deps
+test: $(DEV_STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check feedsmith tests bench
 	$(BIN)/mypy
 	$(BIN)/pylint --disable=all --enable=duplicate-code --min-similarity-lines=6 feedsmith
 
 BENCH_STAMP := $(VENV)/.bench-stamp
 
-$(BENCH_STAMP): $(STAMP) pyproject.toml
+$(BENCH_STAMP): $(DEV_STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	touch $(BENCH_STAMP)
 
@@ -47,8 +55,14 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py
 
-clean:
-	rm -rf site .cache $(VENV)
+# feedsmith's wheel and a wheel of each runtime dependency, packed from the venv without the
+# network: `pip install --no-index --find-links $(WHEELHOUSE) feedsmith` installs from it alone.
+wheelhouse: $(DEV_STAMP)
+	rm -rf $(WHEELHOUSE)
+	$(BIN)/python -m tests.wheelhouse $(WHEELHOUSE)
 
-quality: $(STAMP)
+clean:
+	rm -rf site .cache $(VENV) $(WHEELHOUSE)
+
+quality: $(DEV_STAMP)
 	$(BIN)/python -m tests.quality

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ._version import __version__
 from .config import Config, load_config
-from .errors import ConfigError, FeedsmithError, RenderError, SourceError, StoreError
+from .errors import ConfigError, FeedsmithError, InitError, RenderError, SourceError, StoreError
+from .init import init_project
 from .jobs import build, crawl_sources
 from .model import Entry, Links
 from .report import BuildReport
@@ -15,6 +16,7 @@ __all__ = [
     "ConfigError",
     "Entry",
     "FeedsmithError",
+    "InitError",
     "Links",
     "RenderError",
     "SourceError",
@@ -22,5 +24,6 @@ __all__ = [
     "__version__",
     "build",
     "crawl_sources",
+    "init_project",
     "load_config",
 ]

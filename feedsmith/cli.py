@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from .config import (
 )
 from .entries import parse_age
 from .errors import ConfigError, FeedsmithError, StoreError
+from .init import init_project
 from .inspection import explain_paper, list_entries, show_entry, topic_summaries, try_rule
 from .jobs import build, crawl_sources
 from .maintenance import check_store, export_store, import_store, prune_store
@@ -86,7 +88,8 @@ def config_options(func: Any) -> Any:
                         help="Entry store folder (env FEEDSMITH_CACHE_DIR).")(func)
     func = click.option("--config", "config_path", type=click.Path(path_type=Path),
                         envvar="FEEDSMITH_CONFIG",
-                        help="TOML configuration (default: feeds/feedsmith.toml, else the demo).")(func)
+                        help="TOML configuration (default: feedsmith.toml, else feeds/feedsmith.toml, "
+                             "else the demo).")(func)
     return func
 
 
@@ -215,6 +218,26 @@ def build_command(config_path: Path | None, out: Path | None, base_url: str | No
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)
+
+
+@main.command("init")
+@click.argument("folder", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--demo", is_flag=True,
+              help="Read the bundled snapshot (72 papers, copied into the project) instead of the "
+                   "live sources: the project builds offline.")
+@click.option("--force", is_flag=True, help="Overwrite files that exist already (by default init "
+                                            "names them and writes nothing).")
+def init_command(folder: Path, demo: bool, force: bool) -> None:
+    """Write a ready project into FOLDER (default: the current folder): feedsmith.toml,
+    topics.toml, .gitignore, a GitHub Pages workflow and a README of next steps.
+
+    Example: feedsmith init my-feeds --demo && cd my-feeds && feedsmith build
+    """
+    written = init_project(folder, demo=demo, force=force)
+    for path in written:
+        click.echo(f"wrote {path}")
+    go = "" if folder.resolve() == Path.cwd().resolve() else f"cd {shlex.quote(str(folder))} && "
+    click.echo(f"next: {go}feedsmith build   (then see {folder / 'README.md'})")
 
 
 @main.command("crawl")

@@ -25,6 +25,9 @@ from .sources import SourceConfig, kind_named
 from .topics import Topic, topic_from_table
 
 DEFAULT_CONFIG = Path("feeds") / "feedsmith.toml"
+# Where a run without --config looks, in the working directory: a project made by `feedsmith init`,
+# then a checkout of this repository.
+DEFAULT_CONFIGS = (Path("feedsmith.toml"), DEFAULT_CONFIG)
 SITE_KEYS = frozenset({
     "title", "description", "base_url", "author", "output", "cache",
     "window_days", "min_entries", "max_entries", "contact",
@@ -220,12 +223,20 @@ def resolve_location(url: str, base: Path) -> str:
     return str(path if path.is_absolute() else (base / path).resolve())
 
 
+def default_config_path() -> Path | None:
+    """The configuration a run without ``--config`` reads from the working directory, if any:
+    ``feedsmith.toml`` (a project ``feedsmith init`` wrote), else ``feeds/feedsmith.toml``."""
+    return next((path for path in DEFAULT_CONFIGS if path.is_file()), None)
+
+
 def load_config(path: Path | None = None) -> Config:
-    """The configuration in ``path`` (default: ``feeds/feedsmith.toml``, else the bundled demo)."""
+    """The configuration in ``path`` (default: ``feedsmith.toml`` or ``feeds/feedsmith.toml`` in
+    the working directory, else the bundled demo)."""
     bundled = False
     if path is None:
-        path = DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else bundled_config_path()
-        bundled = path.resolve() == bundled_config_path().resolve() and not DEFAULT_CONFIG.is_file()
+        path = default_config_path()
+        if path is None:
+            path, bundled = bundled_config_path(), True
     site: dict[str, Any] = {}
     sources: dict[str, SourceConfig] = {}
     topics: dict[str, Topic] = {}

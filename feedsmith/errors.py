@@ -23,6 +23,10 @@ class RenderError(FeedsmithError):
     """The site could not be rendered or written."""
 
 
+class InitError(FeedsmithError):
+    """A new project could not be written (its files exist already, or the folder is unusable)."""
+
+
 class ServeError(FeedsmithError):
     """The preview server could not start (missing folder, port in use)."""
 
