@@ -24,17 +24,26 @@ run: $(RUN_STAMP)
 	$(BIN)/feedsmith build
 	@echo "Open site/index.html, or serve the folder: the feeds are site/<topic>.atom|rss"
 
-# Debian packages the reader and browser tests drive (newsboat, chromium); installed only when
-# missing, so this is quick on a machine that has them. Needs root (CI runs as root) or sudo.
-SYSTEM_BINARIES := /usr/bin/newsboat /usr/bin/chromium
+# Debian packages the tests drive: the reader and browser tests (newsboat, chromium), the nginx
+# end-to-end test (nginx) and the unit-file check (systemd-analyze, from systemd). Each is installed
+# only when its binary is missing, so this is quick on a machine that has them. Needs root (CI runs
+# as root) or sudo. The tests start their own nginx on 127.0.0.1; on a machine that runs systemd,
+# Debian starts a system-wide nginx on port 80 when it installs one, which is stopped and disabled.
+SYSTEM_PACKAGES := newsboat:/usr/bin/newsboat chromium:/usr/bin/chromium nginx:/usr/sbin/nginx \
+	systemd:/usr/bin/systemd-analyze
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 system-deps:
-	@missing=0; for b in $(SYSTEM_BINARIES); do [ -x $$b ] || missing=1; done; \
-	if [ $$missing = 1 ]; then \
-		echo "installing newsboat and chromium (apt-get)"; \
+	@missing=; for entry in $(SYSTEM_PACKAGES); do \
+		[ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (apt-get)"; \
 		$(SUDO) apt-get update -q && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q newsboat chromium; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing || exit 1; \
+		case " $$missing " in *" nginx "*) \
+			if [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now nginx; fi;; \
+		esac; \
 	fi
 
 test: $(DEV_STAMP) system-deps
