@@ -28,7 +28,7 @@ from .config import (
     with_overrides,
 )
 from .entries import parse_age
-from .errors import ConfigError, FeedsmithError, StoreError
+from .errors import ArgumentError, ConfigError, FeedsmithError, StoreError
 from .init import init_project
 from .inspection import explain_paper, list_entries, show_entry, topic_summaries, try_rule
 from .jobs import build, crawl_sources
@@ -61,11 +61,14 @@ class EchoHandler(logging.Handler):
 
 
 class FeedsmithGroup(click.Group):
-    """A click group that turns every ``FeedsmithError`` into exit code 1 with a one-line message."""
+    """A click group that turns every ``FeedsmithError`` into exit code 1 with a one-line message,
+    and an ``ArgumentError`` (a bad argument the library found) into a usage error, exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except ArgumentError as exc:
+            raise click.UsageError(redact_text(str(exc))) from None
         except FeedsmithError as exc:
             raise click.ClickException(redact_text(str(exc))) from None
 
@@ -82,19 +85,24 @@ def main() -> None:
         logger.addHandler(EchoHandler())
 
 
+def config_option(func: Any) -> Any:
+    """``--config``, for every command that reads the configuration."""
+    return click.option("--config", "config_path", type=click.Path(path_type=Path),
+                        envvar="FEEDSMITH_CONFIG",
+                        help="TOML configuration (env FEEDSMITH_CONFIG; default: feedsmith.toml, "
+                             "else feeds/feedsmith.toml, else the demo).")(func)
+
+
 def config_options(func: Any) -> Any:
-    """The options every command that reads the configuration takes."""
+    """The options every command that reads the configuration and the store takes."""
     func = click.option("--cache-dir", type=click.Path(path_type=Path), envvar="FEEDSMITH_CACHE_DIR",
                         help="Entry store folder (env FEEDSMITH_CACHE_DIR).")(func)
-    func = click.option("--config", "config_path", type=click.Path(path_type=Path),
-                        envvar="FEEDSMITH_CONFIG",
-                        help="TOML configuration (default: feedsmith.toml, else feeds/feedsmith.toml, "
-                             "else the demo).")(func)
-    return func
+    return config_option(func)
 
 
 def lock_timeout_option(func: Any) -> Any:
-    """The ``--lock-timeout`` option of every command that opens the store."""
+    """The ``--lock-timeout`` option of every command that opens the store (on a subcommand,
+    the group's value unless given there too)."""
     return click.option("--lock-timeout", type=click.FloatRange(min=0), default=DEFAULT_LOCK_TIMEOUT,
                         show_default=True, envvar="FEEDSMITH_LOCK_TIMEOUT",
                         help="Seconds to wait for another run to release the store, then exit 1 "
@@ -133,13 +141,14 @@ def resolve_config(config_path: Path | None, cache_dir: Path | None, out: Path |
 
 
 def print_report(report: BuildReport) -> None:
-    """The end-of-run summary: sources, entries, topics, files."""
+    """The end-of-run summary: sources (each failed one named, with its reason), entries and,
+    for a build, feeds and files."""
     failed = report.failed
     click.echo(f"sources: {len(report.sources) - len(failed)} read, {len(failed)} failed")
     for source in report.sources:
         took = f" [{source.elapsed:.2f} s]"
         if source.error:
-            click.echo(f"  FAILED {source.name} ({source.kind}): {source.error}{took}", err=True)
+            click.echo(f"  FAILED {source.name} ({source.kind}): {source.error}{took}")
         elif source.not_modified:
             click.echo(f"  {source.name} ({source.kind}): not modified since the last run{took}")
         else:
@@ -151,9 +160,9 @@ def print_report(report: BuildReport) -> None:
                        f"{source.new} new{skipped}{dropped}{warning}{took}")
     click.echo(f"entries: {report.new} new, {report.changed} changed"
                + (" (topic rules changed: store re-classified)" if report.reclassified else ""))
-    counts = ", ".join(f"{slug} {count}" for slug, count in report.topic_counts.items())
-    click.echo(f"feeds: {counts}")
     if report.write is not None:
+        counts = ", ".join(f"{slug} {count}" for slug, count in report.topic_counts.items())
+        click.echo(f"feeds: {counts}")
         click.echo(f"files: {len(report.write.written)} written, {len(report.write.unchanged)} "
                    f"unchanged, {len(report.write.removed)} removed")
         click.echo(f"site: {report.output}/index.html")
@@ -214,13 +223,13 @@ def build_command(config_path: Path | None, out: Path | None, base_url: str | No
     report = build(config, progress=progress_printer(), lock_timeout=lock_timeout,
                    seed_from=seed_from, force=force)
     if report.seeded is not None:
-        click.echo(f"seeded: {report.seeded} ids from {redact_url(seed_from or '')}")
+        click.echo(f"seeded: {report.seeded} entries from {redact_url(seed_from or '')}")
     print_report(report)
     if report.failed:
         sys.exit(EXIT_SOURCE_FAILED)
 
 
-@main.command("init")
+@main.command("init", short_help="Write a ready project: configuration, topics, a Pages workflow.")
 @click.argument("folder", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--demo", is_flag=True,
               help="Read the bundled snapshot (72 papers, copied into the project) instead of the "
@@ -280,25 +289,32 @@ def topics_command(ctx: click.Context, config_path: Path | None, cache_dir: Path
         click.echo(f"{summary.slug:<22} {summary.count:>5}  {newest}")
 
 
-def _inherited(ctx: click.Context, config_path: Path | None, cache_dir: Path | None) -> Config:
-    """The configuration from this subcommand's flags, else from those given to `topics`."""
+def _inherited(ctx: click.Context, config_path: Path | None, cache_dir: Path | None,
+               lock_timeout: float) -> tuple[Config, float]:
+    """The configuration and lock timeout from this subcommand's options, else from those given
+    to its group (`topics`, `entries`): options go before or after the subcommand alike."""
     parent = ctx.obj or GroupOptions()
-    return resolve_config(config_path or parent.config_path, cache_dir or parent.cache_dir)
+    if ctx.get_parameter_source("lock_timeout") == ParameterSource.DEFAULT:
+        lock_timeout = parent.lock_timeout
+    return (resolve_config(config_path or parent.config_path, cache_dir or parent.cache_dir),
+            lock_timeout)
 
 
-@topics_command.command("explain")
+@topics_command.command("explain", short_help="Say why a stored paper is or is not in each topic.")
 @click.argument("paper")
 @config_options
+@lock_timeout_option
 @click.pass_context
 def topics_explain_command(ctx: click.Context, paper: str, config_path: Path | None,
-                           cache_dir: Path | None) -> None:
+                           cache_dir: Path | None, lock_timeout: float) -> None:
     """Show, for every topic, which rule and words put a stored paper in it, or why not.
 
     PAPER is an arXiv id (2309.12307, 2309.12307v3) or an arXiv / Hugging Face paper URL.
 
     Example: feedsmith topics explain 2309.12307
     """
-    result = explain_paper(_inherited(ctx, config_path, cache_dir), paper)
+    config, lock_timeout = _inherited(ctx, config_path, cache_dir, lock_timeout)
+    result = explain_paper(config, paper, lock_timeout=lock_timeout)
     entry = result.entry
     click.echo(f"{_paper_label(entry)}  {entry.title}")
     click.echo(f"in: {', '.join(result.topics) or '(no topic)'}")
@@ -315,7 +331,7 @@ def topics_explain_command(ctx: click.Context, paper: str, config_path: Path | N
                 click.echo(f"           {hit.phrase!r} -> \"{hit.text}\" in {hit.field}")
 
 
-@topics_command.command("try")
+@topics_command.command("try", short_help="Preview what a rule would catch in the store.")
 @click.option("--rule", "rules", multiple=True, required=True,
               help="One TOML `key = value` line of a topic rule, e.g. 'any = [\"long context\"]'; "
                    "repeat for more keys.")
@@ -323,16 +339,21 @@ def topics_explain_command(ctx: click.Context, paper: str, config_path: Path | N
                                       "the --rule lines add (+) and drop (-).")
 @click.option("--limit", default=50, show_default=True, help="Show at most this many entries.")
 @config_options
+@lock_timeout_option
 @click.pass_context
 def topics_try_command(ctx: click.Context, rules: tuple[str, ...], base: str | None, limit: int,
-                       config_path: Path | None, cache_dir: Path | None) -> None:
+                       config_path: Path | None, cache_dir: Path | None,
+                       lock_timeout: float) -> None:
     """Preview what a rule would catch in the store, without changing the configuration.
 
     Example: feedsmith topics try --rule 'any = ["long context", "context window"]'
     --rule 'none = ["video"]'
     """
-    result = try_rule(_inherited(ctx, config_path, cache_dir), rules, base=base)
-    click.echo(f"rule: {result.rule}")
+    config, lock_timeout = _inherited(ctx, config_path, cache_dir, lock_timeout)
+    result = try_rule(config, rules, base=base, lock_timeout=lock_timeout)
+    click.echo(f"the rule keys of {base} as TOML (its other keys stay as they are):" if base
+               else "the rule as TOML for the configuration:")
+    click.echo(result.toml)
     click.echo(f"catches {len(result.caught)} of {result.total} stored entries"
                + (f" (+{len(result.added)} / -{len(result.dropped)} against {base})" if base else ""))
     for entry, match in result.caught[:limit]:
@@ -344,16 +365,20 @@ def topics_try_command(ctx: click.Context, rules: tuple[str, ...], base: str | N
         click.echo(f"- {_paper_label(entry)}  {entry.title}")
 
 
-@main.command("serve")
+@main.command("serve", short_help="Preview the output folder over HTTP on 127.0.0.1.")
+@config_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("site"),
-              show_default=True, help="The output folder to preview.")
-def serve_command(port: int, directory: Path) -> None:
+@click.option("--dir", "directory", type=click.Path(path_type=Path), envvar="FEEDSMITH_OUT",
+              help="The folder to preview (env FEEDSMITH_OUT; default: the configuration's "
+                   "output folder).")
+def serve_command(config_path: Path | None, port: int, directory: Path | None) -> None:
     """Preview the output folder over HTTP on 127.0.0.1 with each file's Content-Type.
 
-    Example: feedsmith serve --port 8000 --dir site
+    Example: feedsmith serve --config feeds/feedsmith.toml --port 8000
     """
+    if directory is None:
+        directory = load_config(config_path).site.output
     server = make_server(directory, port=port)
     click.echo(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
     try:
@@ -366,7 +391,7 @@ def serve_command(port: int, directory: Path) -> None:
 
 # store maintenance and inspection ---------------------------------------------------------------
 
-@main.command("prune")
+@main.command("prune", short_help="Remove entries first seen before a cutoff.")
 @config_options
 @lock_timeout_option
 @click.option("--older-than", required=True, metavar="AGE",
@@ -390,7 +415,7 @@ def store_group() -> None:
     """
 
 
-@store_group.command("check")
+@store_group.command("check", short_help="Verify the store; exit 1 if it is damaged.")
 @config_options
 @lock_timeout_option
 def store_check_command(config_path: Path | None, cache_dir: Path | None,
@@ -409,7 +434,7 @@ def store_check_command(config_path: Path | None, cache_dir: Path | None,
     click.echo(f"store {config.site.cache}: ok, {count} entries")
 
 
-@store_group.command("export")
+@store_group.command("export", short_help="Write every stored entry as JSON Lines (a backup).")
 @config_options
 @lock_timeout_option
 @click.option("--salvage", is_flag=True,
@@ -437,7 +462,7 @@ def store_export_command(config_path: Path | None, cache_dir: Path | None,
         raise click.ClickException(f"skipped {len(result.skipped)} damaged entries (listed above)")
 
 
-@store_group.command("import")
+@store_group.command("import", short_help="Load a `store export` file into an empty store.")
 @config_options
 @lock_timeout_option
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
@@ -456,13 +481,17 @@ def store_import_command(config_path: Path | None, cache_dir: Path | None,
     click.echo(f"imported {count} entries into {config.site.cache}")
 
 
-@main.group("entries", invoke_without_command=True)
+@main.group("entries", invoke_without_command=True,
+            short_help="List stored entries, newest first; `entries show` explains one.")
 @config_options
 @lock_timeout_option
 @click.option("--topic", help="Only entries in this topic slug.")
 @click.option("--source", help="Only entries delivered by this source name (or kind).")
-@click.option("--text", help="Only entries whose title, abstract or authors contain this text.")
+@click.option("--text", metavar="PHRASE",
+              help="Only entries with this phrase in title, abstract or authors, matched as in "
+                   "topic rules: whole words, 'title:' and 're:' prefixes.")
 @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              metavar="DATE",
               help="Only entries first seen on or after this date (UTC), e.g. 2026-03-01.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON Lines (one entry record a line).")
 @click.pass_context
@@ -486,14 +515,17 @@ def entries_group(ctx: click.Context, config_path: Path | None,
             click.echo(f"{first}  {entry.guid}  {entry.title}")
 
 
-@entries_group.command("show")
+@entries_group.command("show", short_help="One entry: its sources, merge history and topics.")
 @click.argument("reference")
-@click.pass_obj
-def entries_show_command(obj: GroupOptions, reference: str) -> None:
+@config_options
+@lock_timeout_option
+@click.pass_context
+def entries_show_command(ctx: click.Context, reference: str, config_path: Path | None,
+                         cache_dir: Path | None, lock_timeout: float) -> None:
     """Print one entry (arXiv id, URL or guid): sources, merge history and topics.
 
-    Example: feedsmith entries show 2410.00086
+    Example: feedsmith entries show 2410.00086 --config feeds/feedsmith.toml
     """
-    config = resolve_config(obj.config_path, obj.cache_dir)
-    for line in show_entry(config, reference, lock_timeout=obj.lock_timeout):
+    config, lock_timeout = _inherited(ctx, config_path, cache_dir, lock_timeout)
+    for line in show_entry(config, reference, lock_timeout=lock_timeout):
         click.echo(line)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .checks import is_count, is_number
+from .checks import is_count, is_number, unknown_key
 from .errors import ConfigError
 from .redact import redact_text
 from .settings import CrawlSettings, HostLimits
@@ -92,7 +92,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _unknown(table: Mapping[str, Any], known: frozenset[str], where: str) -> None:
     extra = sorted(set(table) - known)
     if extra:
-        raise ConfigError(f"{where}: unknown key {extra[0]!r} (known: {', '.join(sorted(known))})")
+        raise ConfigError(f"{where}: {unknown_key(extra[0], known)}")
 
 
 def _merged_tables(path: Path, seen: tuple[Path, ...] = ()) -> list[tuple[Path, dict[str, Any]]]:
@@ -153,9 +153,11 @@ def _source(table: Any, where: str, base: Path) -> SourceConfig:
     except ConfigError as exc:
         raise ConfigError(f"{where}: source {table['name']!r}: {exc}") from None
     here = f"{where}: source {table['name']!r}"
-    extra = sorted(set(table) - SOURCE_KEYS - set(kind.options))
+    known = SOURCE_KEYS | set(kind.options)
+    extra = sorted(set(table) - known)
     if extra:
-        raise ConfigError(f"{here}: key {extra[0]!r} does not apply to kind {kind.name!r}")
+        raise ConfigError(f"{here}: " + unknown_key(
+            extra[0], known, what=f"key {extra[0]!r} does not apply to kind {kind.name!r}"))
     url = table.get("url", "")
     if not isinstance(url, str) or ("url" in table and not url.strip()):
         raise ConfigError(f"{here}: 'url' must be a non-empty string")

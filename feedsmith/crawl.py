@@ -23,7 +23,7 @@ from typing import Any
 from .addresses import Addresses
 from .config import Config
 from .crawl_cache import CRAWL_CACHE_DIR, CrawlCache
-from .errors import SourceError
+from .errors import HTMLPageError, SourceError
 from .http import Budget, Fetcher, LocalFiles, Retriever, Sleep
 from .ingest import RunClock, ingest
 from .model import Entry
@@ -135,6 +135,9 @@ def ingest_source(source: SourceConfig, got: SourceFetch, store: Store, cache: C
         started = time.monotonic()
         try:
             entries = parse_all(source, got.bodies, result)
+        except HTMLPageError as exc:  # the page's own URL is known here, not to the parser
+            result.error = str(exc.resolved(source.url))
+            return result
         except SourceError as exc:
             result.error = str(exc)
             return result

@@ -17,14 +17,23 @@ from datetime import datetime
 
 from .config import Config
 from .entries import find_entry, select_entries
-from .errors import ConfigError, StoreError
+from .errors import ArgumentError, ConfigError, StoreError
 from .ids import extract_arxiv_id
 from .merge import fingerprint
 from .model import Entry
 from .store import Store, open_store
-from .topics import Match, Topic, TopicMatcher, compile_topic, topic_from_table, topic_to_table
+from .topics import (
+    Match,
+    Topic,
+    TopicMatcher,
+    compile_topic,
+    toml_table,
+    topic_from_table,
+    topic_to_table,
+)
 
 READ_LOCK_TIMEOUT = 10.0
+TRIAL_SLUG = "trial"
 
 
 @dataclass(frozen=True)
@@ -53,14 +62,21 @@ class Explanation:
 @dataclass(frozen=True)
 class TryResult:
     """What a trial rule catches: matching entries (newest first) and, against ``base`` (the
-    configured topic it was derived from), the entries it adds and drops."""
+    configured topic it was derived from), the entries it adds and drops. ``toml``: the rule as
+    a ``[topics.<slug>]`` table to paste into the configuration."""
 
     rule: dict[str, object]
+    slug: str
     total: int
     caught: tuple[tuple[Entry, Match], ...]
     added: frozenset[str]
     dropped: tuple[Entry, ...]
     base: str | None
+
+    @property
+    def toml(self) -> str:
+        """The rule as the TOML table of topic ``slug``."""
+        return toml_table(f"topics.{self.slug}", self.rule)
 
 
 @contextmanager
@@ -70,11 +86,23 @@ def existing_store(config: Config, lock_timeout: float = READ_LOCK_TIMEOUT) -> I
         yield store
 
 
+def configured_topic(config: Config, slug: str) -> Topic:
+    """The configured topic ``slug`` (given with ``--topic``); ArgumentError naming the known
+    ones if there is none."""
+    for topic in config.topics:
+        if topic.slug == slug:
+            return topic
+    raise ArgumentError(f"--topic {slug!r}: no such topic "
+                        f"(known: {', '.join(t.slug for t in config.topics) or 'none'})")
+
+
 def list_entries(config: Config, *, topic: str | None = None, source: str | None = None,
                  text: str | None = None, since: datetime | None = None,
                  lock_timeout: float = READ_LOCK_TIMEOUT) -> list[Entry]:
     """The stored entries that match every given filter (``entries.select_entries``), newest
-    first."""
+    first; ArgumentError for a topic that is not configured."""
+    if topic is not None:
+        configured_topic(config, topic)
     with existing_store(config, lock_timeout) as store:
         return list(select_entries(store, topic=topic, source=source, text=text, since=since))
 
@@ -105,7 +133,7 @@ def find_paper(store: Store, reference: str) -> Entry:
     """The stored entry named by ``reference``: an arXiv id (versioned or not), an arXiv or
     Hugging Face paper URL, or the link of a non-arXiv item (``entries.find_entry``)."""
     if extract_arxiv_id(reference) is None and not reference.startswith(("http://", "https://")):
-        raise ConfigError(f"{reference!r} is not an arXiv id or a URL")
+        raise ArgumentError(f"{reference!r} is not an arXiv id or a URL")
     entry = find_entry(store, reference)
     if entry is None:
         raise StoreError(f"{reference} is not in the store {store.directory}")
@@ -117,9 +145,10 @@ def explain_entry(entry: Entry, topics: Iterable[Topic]) -> Explanation:
     return Explanation(entry, TopicMatcher(compile_topic(t) for t in topics).explain(entry))
 
 
-def explain_paper(config: Config, reference: str) -> Explanation:
+def explain_paper(config: Config, reference: str, *, lock_timeout: float = READ_LOCK_TIMEOUT
+                  ) -> Explanation:
     """Every configured topic's verdict on the stored paper ``reference``."""
-    with existing_store(config) as store:
+    with existing_store(config, lock_timeout) as store:
         entry = find_paper(store, reference)
     return explain_entry(entry, config.topics)
 
@@ -131,28 +160,31 @@ def parse_rule(items: tuple[str, ...]) -> dict[str, object]:
     try:
         return dict(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"--rule: not TOML `key = value` lines ({exc}): {text!r}") from None
+        raise ArgumentError(f"--rule: not TOML `key = value` lines ({exc}): {text!r}") from None
 
 
-def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None) -> TryResult:
+def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None,
+             lock_timeout: float = READ_LOCK_TIMEOUT) -> TryResult:
     """What the rule in ``items`` catches in the store; with ``base`` (a configured topic's slug)
-    the items change that topic's rule, and the result says what that adds and drops."""
+    the items change that topic's rule, and the result says what that adds and drops.
+    ArgumentError for a rule that is not valid and a topic that is not configured."""
     table: dict[str, object] = {}
     if base is not None:
-        found = [t for t in config.topics if t.slug == base]
-        if not found:
-            raise ConfigError(f"--topic {base!r}: no such topic "
-                              f"(known: {', '.join(t.slug for t in config.topics)})")
-        table.update(topic_to_table(found[0]))
+        table.update(topic_to_table(configured_topic(config, base)))
     table.update(parse_rule(items))
-    matcher = TopicMatcher([compile_topic(topic_from_table(base or "trial", table, where="--rule"))])
-    with existing_store(config) as store:
+    try:
+        topic = topic_from_table(base or TRIAL_SLUG, table, where="--rule")
+    except ConfigError as exc:
+        raise ArgumentError(str(exc)) from None
+    matcher = TopicMatcher([compile_topic(topic)])
+    with existing_store(config, lock_timeout) as store:
         everything = store.get_many(key for _, key in store.keys_by_first_seen())
     caught = tuple((e, matcher.explain(e)[0]) for e in everything if matcher.classify(e))
     keys = {e.key for e, _ in caught}
     before = {e.key for e in everything if base in e.topics} if base else set()
     return TryResult(
         rule=table,
+        slug=topic.slug,
         total=len(everything),
         caught=caught,
         added=frozenset(keys - before) if base else frozenset(),

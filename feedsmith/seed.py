@@ -6,8 +6,8 @@ files; for a URL, each feed its ``feeds.opml`` lists, else its ``all.atom``) and
 entry's id with its published and updated dates. URLs are fetched by the crawler's ``Fetcher``,
 with its deadlines and size caps. The store keeps them as seeds; when a source delivers one of
 those ids again, the entry gets its old id and dates back (``merge_entries``). Nothing published
-yet (a missing folder or file, HTTP 404) means no seeds, not an error.
-"""
+yet (a folder without feeds, HTTP 404) means no seeds, not an error; a folder or file that does
+not exist is one (a typo)."""
 
 from __future__ import annotations
 
@@ -93,6 +93,8 @@ async def read_seeds(location: str, *, fetcher: Fetcher) -> list[tuple[str, Seed
             feeds = await _site_feeds(fetcher, location)
     else:
         path = Path(location)
+        if not path.exists():  # a typo, not a site with nothing published yet
+            raise StoreError(f"cannot seed from {location}: no such file or folder")
         files = sorted(path.glob("*.atom"), key=lambda p: (p.name != FALLBACK_FEED, p.name)) \
             if path.is_dir() else [path]
         local = LocalFiles(MAX_SEED_BYTES)

@@ -216,8 +216,9 @@ class Store:
 
     # seeds ---------------------------------------------------------------------------------
     def add_seeds(self, seeds: Iterable[tuple[str, Seed]]) -> int:
-        """Remember (store key, seed) pairs for keys not stored yet; how many were added."""
-        added = 0
+        """Remember (store key, seed) pairs for keys not stored yet; how many entries (distinct
+        ids, each maybe under several keys) got a seed."""
+        added: set[str] = set()
         with self.transaction() as db:
             for key, seed in seeds:
                 if self.has(key):
@@ -225,9 +226,10 @@ class Store:
                 cursor = db.execute("INSERT OR IGNORE INTO seeds VALUES (?, ?, ?, ?)",
                                     (key, seed.guid, seed.first_seen.isoformat(),
                                      seed.updated.isoformat()))
-                added += cursor.rowcount
+                if cursor.rowcount:
+                    added.add(seed.guid)
         self._has_seeds = None
-        return added
+        return len(added)
 
     def seed_for(self, entry: Entry) -> Seed | None:
         """The seed recorded for ``entry``'s key (or its guid), if any."""

@@ -119,7 +119,7 @@ def mount(server: HTTPServer) -> list[Hostile]:
         # decoded before it is defused, so its references are in reach (feedparser raised on them)
         "utf16-surrogates": (hostile.utf16_surrogate_references(), "warning", "character references"),
         "title-chars": (hostile.bad_title_characters_rss(), "warning", "malformed"),
-        "html-page": (hostile.html_page(), "failed", "not an RSS or Atom feed"),
+        "html-page": (hostile.html_page(), "failed", "an HTML page, not a feed"),
         "empty": (hostile.empty_body(), "failed", "empty response"),
         "random": (hostile.random_bytes(), "failed", "not a readable feed"),
         "rss-attacks": (hostile.rss_content_attacks(), "ok", ""),
@@ -434,7 +434,7 @@ def test_one_build_with_every_hostile_source(tmp_path: Path, httpserver: HTTPSer
             assert not failed, (name, detail)
         if source.outcome == "warning":
             assert "warning: " in detail and source.reason.lower() in detail.lower(), (name, detail)
-    assert failures == len([line for line in err.splitlines() if "FAILED" in line])
+    assert failures == len([line for line in out.splitlines() if "FAILED" in line])
     assert f"{failures} failed" in out
     assert "/xxe-target" not in fetched_paths(httpserver)
     assert "/xxe-dtd" not in fetched_paths(httpserver)

@@ -146,8 +146,8 @@ def test_a_bad_response_fails_only_its_source_with_one_line(tmp_path: Path) -> N
     result = run_cli(write_config(tmp_path, sources))
     assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
-    failures = [line for line in result.stderr.splitlines() if "FAILED" in line]
-    assert len(failures) == len(WHOLE_RESPONSE_FAILURES), result.stderr
+    failures = [line for line in result.stdout.splitlines() if "FAILED" in line]
+    assert len(failures) == len(WHOLE_RESPONSE_FAILURES), result.stdout
     for name in WHOLE_RESPONSE_FAILURES:
         (line,) = [f for f in failures if f.strip().startswith(f"FAILED {name} ")]
         reason = line.split("):", 1)[1].strip()
@@ -175,7 +175,7 @@ def test_a_utf16_entity_bomb_costs_seconds_under_300_mb_and_only_its_own_source(
     assert "  bomb (feed): 0 entries, 0 new, 1 skipped (warning: ignored 1 XML entity declaration(s))" \
         in result.stdout
     assert "  FAILED unclosed (feed): a DOCTYPE or ENTITY declaration that cannot be removed " \
-        "safely (refused unread)" in result.stderr
+        "safely (refused unread)" in result.stdout
     assert "sources: 2 read, 1 failed" in result.stdout
     assert len(site_ids(tmp_path / "site")["all.atom"]) == 72
 

@@ -223,7 +223,7 @@ def test_seed_from_a_site_url(tmp_path: Path, httpserver: HTTPServer) -> None:
         "build", "--config", str(config_path), "--cache-dir", str(tmp_path / "c2"), "--out",
         str(tmp_path / "site2"), "--seed-from", httpserver.url_for("/ml/")])
     assert result.exit_code == 0, result.output
-    assert "seeded: 144 ids" in result.output  # each id under its key and under its guid
+    assert "seeded: 72 entries" in result.output  # not 144: each id is under two keys
     import feedparser
 
     published = {e.id: (e.published, e.updated)
@@ -241,7 +241,7 @@ def test_seed_from_nothing_published_yet_is_not_an_error(tmp_path: Path,
     httpserver.expect_request("/all.atom").respond_with_data("not here", status=404)
     result = CliRunner().invoke(main, ["build", "--config", str(config_path), "--seed-from",
                                        httpserver.url_for("/")])
-    assert result.exit_code == 0 and "seeded: 0 ids" in result.output
+    assert result.exit_code == 0 and "seeded: 0 entries" in result.output
 
 
 def test_entries_lists_filters_and_show_explains_where_an_entry_came_from(tmp_path: Path) -> None:
@@ -280,7 +280,7 @@ def test_prune_removes_entries_first_seen_before_the_cutoff(tmp_path: Path) -> N
     config_path, _ = _built(tmp_path)
     runner = CliRunner()
     bad = runner.invoke(main, ["prune", "--config", str(config_path), "--older-than", "soon"])
-    assert bad.exit_code == 1 and "bad age" in bad.output
+    assert bad.exit_code == 2 and "bad age" in bad.output
     kept = runner.invoke(main, ["prune", "--config", str(config_path), "--older-than", "36500d"])
     assert kept.exit_code == 0 and "pruned 0 entries" in kept.output
     pruned = runner.invoke(main, ["prune", "--config", str(config_path), "--older-than", "2w"])

@@ -92,7 +92,7 @@ def test_try_previews_a_new_rule_and_a_change_to_a_topic(built: Path) -> None:
     assert "(+0 / -1 against long-context)" in out
     assert "- 2309.12307  LongLoRA" in out
     code, out = run("topics", "try", "--config", str(built), "--rule", "any = [unquoted]")
-    assert code == 1 and "--rule" in out
+    assert code == 2 and "--rule" in out  # a usage error
 
 
 def _topics_file(folder: Path, long_context_rule: str) -> Path:

@@ -5,7 +5,8 @@ a file name. Before feedparser runs, the size is capped and the document is deco
 its DOCTYPE and entity declarations and handed over as UTF-8 (``xmlsafe.defuse``: a
 repeated-entity file costs minutes and gigabytes, in any encoding). A feed that was readable only
 after repairs, or that feedparser flagged as malformed, still gives its entries, with a one-line
-warning (``Parsed.warning``).
+warning (``Parsed.warning``). An HTML page is refused as one, with the feeds it links to
+(``HTMLPageError``; the crawler, which knows the page's URL, makes them absolute).
 An item whose own guid or link names an arXiv paper becomes that paper (versionless key and id);
 any other item keeps its own guid/id, else its canonical link (``feedsmith.ids.item_key``).
 """
@@ -17,12 +18,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from html.parser import HTMLParser
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 
 from ..dates import from_struct, parse_iso, parse_rfc822
-from ..errors import ConfigError, SourceError
+from ..errors import ConfigError, HTMLPageError, SourceError
 from ..ids import canonical_url, item_key, publishable_id
 from ..model import Entry, Links
 from ..text import clean_text, html_to_text, safe_url
@@ -65,6 +68,8 @@ def parse_xml_feed(data: bytes, *, max_bytes: int = MAX_FEED_BYTES) -> Any:
         raise SourceError(f"not a readable feed: the feed parser failed "
                           f"({type(exc).__name__}: {one_line(str(exc))})") from None
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        if _HTML_ROOT.search(body, 0, HTML_SNIFF_BYTES):
+            raise HTMLPageError(feed_links(body))
         reason = parsed.get("bozo_exception") if parsed.bozo else None
         what = f"not a readable feed: {one_line(str(reason))}" if reason else "not an RSS or Atom feed"
         raise SourceError(what)
@@ -73,6 +78,42 @@ def parse_xml_feed(data: bytes, *, max_bytes: int = MAX_FEED_BYTES) -> Any:
         repairs.append(f"malformed feed ({type(complaint).__name__}: {one_line(str(complaint))})")
     parsed[WARNINGS_KEY] = repairs
     return parsed
+
+
+# An <html> element near the start (after the defused prologue): a web page, not a feed.
+_HTML_ROOT = re.compile(rb"<html[\s>]", re.IGNORECASE)
+HTML_SNIFF_BYTES = 4096
+FEED_TYPES = frozenset({"application/atom+xml", "application/rss+xml", "application/feed+json"})
+MAX_FEED_LINKS = 3
+MAX_HEAD_BYTES = 256 * 1024
+"""The start of a page searched for feed links (they belong in its ``<head>``)."""
+
+
+class _FeedLinks(HTMLParser):
+    """Collects the hrefs of ``<link rel="alternate">`` elements of a feed type."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "link":
+            return
+        values = {name: (value or "") for name, value in attrs}
+        kind = values.get("type", "").split(";")[0].strip().lower()
+        if "alternate" in values.get("rel", "").lower().split() and kind in FEED_TYPES:
+            self.hrefs.append(values.get("href", "").strip())
+
+
+def feed_links(page: bytes) -> tuple[str, ...]:
+    """The feeds an HTML page links to (``<link rel="alternate" type="application/atom+xml"
+    href=...>``, RSS and JSON Feed alike), as written, in order, once each and at most
+    ``MAX_FEED_LINKS``: absolute http(s) URLs and relative references only."""
+    reader = _FeedLinks()
+    reader.feed(page[:MAX_HEAD_BYTES].decode("utf-8", "replace"))
+    usable = [href for href in reader.hrefs if href and (
+        safe_url(href) or (not urlsplit(href).scheme and safe_url("http://h/" + href)))]
+    return tuple(dict.fromkeys(usable))[:MAX_FEED_LINKS]
 
 
 def one_line(text: str, limit: int = 160) -> str:

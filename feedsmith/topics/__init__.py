@@ -12,6 +12,7 @@ from .rules import (
     SORTS,
     Topic,
     rules_fingerprint,
+    toml_table,
     topic_from_table,
     topic_to_table,
 )
@@ -19,5 +20,5 @@ from .rules import (
 __all__ = [
     "ALL", "DEFAULT_FIELDS", "FIELDS", "MATCHING_VERSION", "RESERVED_SLUGS", "RULE_KEYS", "SORTS",
     "Check", "CompiledTopic", "Hit", "Match", "Phrase", "Topic", "TopicMatcher", "compile_topic",
-    "phrase_pattern", "rules_fingerprint", "topic_from_table", "topic_to_table",
+    "phrase_pattern", "rules_fingerprint", "toml_table", "topic_from_table", "topic_to_table",
 ]

@@ -175,7 +175,7 @@ class _Field:
 
 _FIELD_TEXT: dict[str, Callable[[Entry], str]] = {
     "title": lambda e: e.title, "abstract": lambda e: e.summary,
-    "keywords": lambda e: "; ".join(e.keywords)}
+    "keywords": lambda e: "; ".join(e.keywords), "authors": lambda e: "; ".join(e.authors)}
 
 
 class _Reading:
@@ -188,7 +188,7 @@ class _Reading:
         self._fields: dict[str, _Field] = {}
 
     def field(self, name: str) -> _Field:
-        """Field ``name`` (title, abstract or keywords)."""
+        """Field ``name`` (one of ``FIELDS``)."""
         found = self._fields.get(name)
         if found is None:
             found = self._fields[name] = _Field(_FIELD_TEXT[name](self.entry))

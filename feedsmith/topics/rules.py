@@ -6,7 +6,7 @@ A rule is a set of conditions that must all hold (the README documents the langu
 these arXiv categories), ``sources`` (the entry came from one of these sources) and
 ``min_upvotes``. Phrases and the regex are searched in ``fields`` (default title and abstract),
 each field on its own; a phrase may name its own field (``title:``) or be a regex (``re:``).
-How a phrase matches is ``match``'s business.
+How a phrase matches is ``match``'s business. ``toml_table`` writes a rule back as TOML.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from ..checks import is_count, is_number
+from ..checks import ARXIV_CATEGORY_FORM, is_arxiv_category, is_count, is_number, unknown_key
 from ..errors import ConfigError
 
 ALL = "all"
 RESERVED_SLUGS = frozenset({ALL, "index", "feeds", "style", "feed", "site"})
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 64  # a slug names files (<slug>.atom): keep it far below any file name limit
-FIELDS = ("title", "abstract", "keywords")
+FIELDS = ("title", "abstract", "keywords", "authors")
 DEFAULT_FIELDS = ("title", "abstract")
 SORTS = ("first-seen", "upvotes", "trending")
 RULE_KEYS = frozenset({"any", "all", "none", "regex", "categories", "sources", "min_upvotes",
@@ -63,7 +63,7 @@ class Topic:
 
 
 def split_field(item: str) -> tuple[str, tuple[str, ...] | None]:
-    """An ``any``/``all``/``none`` item without its ``title:``/``abstract:``/``keywords:`` prefix,
+    """An ``any``/``all``/``none`` item without its field prefix (``title:``, ``authors:``...),
     and the field it names (None: the topic's ``fields``); ValueError for an unknown field name."""
     found = _FIELD_PREFIX.match(item.strip())
     if not found or found.group("field") == "re":
@@ -134,7 +134,7 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
         raise ConfigError(f"{here}: expected a table")
     unknown = sorted(set(table) - TOPIC_KEYS)
     if unknown:
-        raise ConfigError(f"{here}: unknown key {unknown[0]!r} (known: {', '.join(sorted(TOPIC_KEYS))})")
+        raise ConfigError(f"{here}: {unknown_key(unknown[0], TOPIC_KEYS)}")
 
     def key(name: str) -> str:
         return f"{here}, key {name!r}"
@@ -151,6 +151,9 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
                                     phrases=name in ("any", "all", "none"))
             if not values[name] and name in ("any", "all"):
                 raise ConfigError(f"{key(name)}: give at least one phrase (or leave the key out)")
+    bad = [c for c in values.get("categories", ()) if not is_arxiv_category(c, any_case=True)]
+    if bad:
+        raise ConfigError(f"{key('categories')}: expected {ARXIV_CATEGORY_FORM}, not {bad[0]!r}")
     if "regex" in table:
         regex = table["regex"]
         if not isinstance(regex, str) or not regex:
@@ -196,3 +199,37 @@ def topic_to_table(topic: Topic) -> dict[str, Any]:
     del data["slug"]
     return {k: v for k, v in data.items()
             if v not in (None, []) and not (k == "fields" and tuple(v) == DEFAULT_FIELDS)}
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def toml_table(name: str, table: Mapping[str, Any]) -> str:
+    """``table`` as TOML text to paste into the configuration: ``[name]`` (a dotted path of bare
+    keys, such as ``topics.long-context``), then one ``key = value`` line per key. Values are
+    the kinds a rule holds: strings, numbers, booleans and lists of them (TypeError otherwise)."""
+    lines = [f"[{name}]"]
+    lines += [f"{key if _BARE_KEY.match(key) else _toml_string(key)} = {_toml_value(value)}"
+              for key, value in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)  # Python's repr of a number is TOML (1, 2.5, 1e+16, inf)
+    if isinstance(value, str):
+        return _toml_string(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"no TOML form for {type(value).__name__}")
+
+
+def _toml_string(text: str) -> str:
+    """A TOML string: literal ('...') when it holds a backslash and can be one (regexes read as
+    written), else basic ("...") with JSON's escapes, which TOML shares, and DEL escaped too."""
+    controls = any(ord(c) < 0x20 or ord(c) == 0x7F for c in text)
+    if "\\" in text and "'" not in text and not controls:
+        return f"'{text}'"
+    return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
