@@ -48,9 +48,11 @@ def ingest(store: Store, entries: Iterable[Entry], *, clock: RunClock,
     topics. Everything that changed is written in one transaction."""
     report = IngestReport()
     new: set[str] = set()
-    pending: dict[str, Entry] = {}
-    for entry in entries:
-        old = pending.get(entry.key) or store.get(entry.key)
+    changed: set[str] = set()
+    batch = list(entries)
+    pending = store.get_by_key(entry.key for entry in batch)  # the stored rows, read at once
+    for entry in batch:
+        old = pending.get(entry.key)
         seed = store.seed_for(entry) if old is None else None
         merged = merge_entries(old, entry, family=family_of(entry.origin), stamp=clock.next,
                                run=clock.start, seed=seed)
@@ -63,5 +65,6 @@ def ingest(store: Store, entries: Iterable[Entry], *, clock: RunClock,
             report.changed.append(entry.key)
         if merged != old:
             pending[entry.key] = merged
-    store.put_many(pending.values())
+            changed.add(entry.key)
+    store.put_many(pending[key] for key in changed)
     return report

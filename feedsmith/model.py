@@ -110,10 +110,6 @@ _TUPLE_FIELDS = {"authors", "sources", "categories", "keywords", "topics"}
 _OPTIONAL_FIELDS = frozenset({"tldr", "organization", "stars"})
 
 
-def _iso(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat()
-
-
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry))
 _LINK_FIELDS = tuple(f.name for f in fields(Links))
 
@@ -121,6 +117,14 @@ _LINK_FIELDS = tuple(f.name for f in fields(Links))
 def entry_to_record(entry: Entry) -> dict[str, Any]:
     """``entry`` as a JSON-ready dict (datetimes as ISO 8601 UTC strings)."""
     record: dict[str, Any] = {"format": RECORD_FORMAT}
+    iso: dict[datetime, str] = {}  # an entry's provenance repeats a few times over and over
+
+    def _iso(value: datetime) -> str:
+        text = iso.get(value)
+        if text is None:
+            text = iso[value] = value.astimezone(UTC).isoformat()
+        return text
+
     for name in _ENTRY_FIELDS:
         value = getattr(entry, name)
         if name in _OPTIONAL_FIELDS and value is None:

@@ -109,7 +109,7 @@ def _seconds(value: datetime | None) -> float | None:
 
 
 def _record_json(entry: Entry) -> str:
-    return json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False)
+    return json.dumps(entry_to_record(entry), ensure_ascii=False, separators=(",", ":"))
 
 
 def decode_record(key: str, text: str) -> Entry:
@@ -145,6 +145,18 @@ class Store:
             if entry is not None:
                 out.append(entry)
         return out
+
+    def get_by_key(self, keys: Iterable[str]) -> dict[str, Entry]:
+        """The stored entries among ``keys``, by key (read in a few queries, not one per key)."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Entry] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for key, text in self._all(f"SELECT key, record FROM entries WHERE key IN ({marks})",
+                                       tuple(chunk)):
+                found[key] = self._decode(key, text)
+        return found
 
     def entries(self) -> Iterator[Entry]:
         """Every stored entry, newest first."""
