@@ -27,6 +27,12 @@ _PUBLISHABLE_SCHEMES = ("http", "https", "urn", "tag")
 _TRACKING = re.compile(r"^(?:utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|source)$", re.IGNORECASE)
 
 ARXIV_ABS = "https://arxiv.org/abs/"
+_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$")
+
+
+def is_arxiv_category(text: str) -> bool:
+    """Whether ``text`` has the form of an arXiv category (``cs.CL``, ``hep-th``, ``q-bio.NC``)."""
+    return bool(_CATEGORY.match(text))
 
 
 @dataclass(frozen=True, order=True)

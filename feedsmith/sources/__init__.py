@@ -15,7 +15,6 @@ registered there by its ``pyproject.toml`` exactly as an outside package registe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,10 +26,10 @@ import httpx
 
 from ..checks import is_count
 from ..errors import ConfigError
+from ..ids import is_arxiv_category
 from ..model import Entry
 
 ENTRY_POINT_GROUP = "feedsmith.sources"
-_CATEGORY = re.compile(r"^[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?$")
 T = TypeVar("T")
 
 
@@ -180,7 +179,7 @@ def categories_option(value: Any, where: str) -> tuple[str, ...]:
     """A list of arXiv categories (or one category as a string)."""
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not values or not all(
-            isinstance(c, str) and _CATEGORY.match(c) for c in values):
+            isinstance(c, str) and is_arxiv_category(c) for c in values):
         raise ConfigError(f"{where} must be a list of arXiv categories like 'cs.CL'")
     return tuple(values)
 
