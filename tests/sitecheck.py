@@ -1,11 +1,15 @@
-"""Test helpers for rendered sites: a fixed small site (hostile titles included) and checkers
-for each format (JSON Feed 1.1 rules, Atom/RSS/JSON agreement, OPML)."""
+"""Test helpers for rendered sites: a fixed small site (hostile titles included, and the three
+recorded Hugging Face items with a TL;DR, organisation, stars and upvotes) and checkers for each
+format (JSON Feed 1.1 rules, Atom/RSS/JSON agreement, OPML)."""
 
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +18,32 @@ import listparser
 
 from feedsmith.model import Entry, Links
 from feedsmith.render import FeedView, SiteView
-from feedsmith.sources.hf import HF_HOST
+from feedsmith.render.view import ET_AL, MAX_AUTHORS
+from feedsmith.sources.hf import HF_HOST, parse_daily_papers
 
 BASE = "https://feeds.example.org/ml/"
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
+RECORDED = Path(__file__).resolve().parent / "fixtures" / "hf_daily_papers_3items.json"
+RECORDED_TOPICS = {"2605.05242": ("agents",), "2605.06548": (), "2605.06130": ("agents",)}
 SCRIPT_TITLE = "<script>alert(1)</script>"
 IMG_TITLE = "<img src=x onerror=alert(1)>"
 
 
+def recorded_entries() -> tuple[Entry, ...]:
+    """The three recorded daily_papers items as the hf source reads them (TL;DR, organisation,
+    upvotes, comments; the first with 19 authors and GitHub stars), first seen 10-12 s before
+    ``T0``, the first and third in topic ``agents``."""
+    parsed = parse_daily_papers(RECORDED.read_bytes(), source="hf").entries
+    return tuple(replace(entry, first_seen=T0 - timedelta(seconds=10 + i),
+                         updated=T0 - timedelta(seconds=10 + i),
+                         topics=RECORDED_TOPICS[entry.arxiv_id or ""])
+                 for i, entry in enumerate(parsed))
+
+
 def fixed_entries() -> tuple[Entry, ...]:
-    """Three entries, newest first: a full arXiv paper, a hostile non-arXiv item, a bare paper."""
+    """Six entries, newest first: a full arXiv paper, a hostile non-arXiv item, a bare paper and
+    the three recorded Hugging Face items."""
     paper = Entry(
         key="arxiv:2410.00086", guid="https://arxiv.org/abs/2410.00086",
         title="ACE: All-round Creator & Editor", summary="Diffusion models <are> powerful & general.",
@@ -47,20 +66,45 @@ def fixed_entries() -> tuple[Entry, ...]:
         links=Links(url="https://arxiv.org/abs/2501.00001"), arxiv_id="2501.00001",
         first_seen=T0.replace(hour=11, minute=59, second=58),
         updated=T0.replace(hour=11, minute=59, second=58))
-    return paper, hostile, bare
+    return (paper, hostile, bare, *recorded_entries())
 
 
 def fixed_site(base: str = BASE) -> SiteView:
-    """A site with ``all`` (3 entries), ``vision`` (2, one hostile) and ``empty`` (none)."""
+    """A site with ``all`` (6 entries), ``vision`` (2, one hostile), ``agents`` (2 recorded
+    items) and ``empty`` (none)."""
     entries = fixed_entries()
     vision = tuple(e for e in entries if "vision" in e.topics)
+    agents = tuple(e for e in entries if "agents" in e.topics)
     views = (
-        FeedView("all", "Test: all papers", "Every paper.", base, entries, T0, 3),
+        FeedView("all", "Test: all papers", "Every paper.", base, entries, T0, 6, "All papers"),
         FeedView("vision", "Test: Vision <&> images", "Vision papers & <b>images</b>.", base, vision,
-                 T0, 2),
-        FeedView("empty", "Test: Empty", "Nothing matches yet.", base, (), CREATED, 0),
+                 T0, 2, "Vision <&> images"),
+        FeedView("agents", "Test: Agents", "Agents and search.", base, agents, agents[0].updated
+                 or T0, 2, "Agents"),
+        FeedView("empty", "Test: Empty", "Nothing matches yet.", base, (), CREATED, 0, "Empty"),
     )
     return SiteView("Test site", "Papers for tests.", "Test Author", base, views)
+
+
+OWN_SCRIPTS = tuple(re.findall(r"<script\b.*?</script>", (
+    Path(__file__).resolve().parent.parent / "feedsmith" / "templates" / "search.html").read_text(),
+    re.DOTALL))
+
+
+def without_own_scripts(page: str) -> str:
+    """``page`` without feedsmith's own search scripts (those of ``search.html``, which name
+    nothing a source gave): whatever script is left came from somewhere else."""
+    assert OWN_SCRIPTS
+    for script in OWN_SCRIPTS:
+        page = page.replace(script, "")
+    return page
+
+
+def site_state(folder: Path, *, mtimes: bool = False) -> dict[str, Any]:
+    """Every file in ``folder`` and its subfolders (the search bundle) by relative name: its
+    bytes, or (bytes, mtime in ns) with ``mtimes``."""
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns) if mtimes
+            else p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _rfc3339(value: Any) -> datetime:
@@ -130,19 +174,51 @@ def check_feed_triplet(folder: Path, slug: str) -> list[str]:
         assert _when(a.updated_parsed) == _rfc3339(j["date_modified"])
         assert a.title == r.title == j["title"]
         assert len(a.links) == 1  # feedgen bug #135: exactly one link per entry
+        check_entry_agrees(a, r, j)
+    # W3C Feed Validation Service rules feedparser does not check: Atom needs an author (the
+    # feed's covers every entry) and an alternate link; RSS a channel link; no duplicate ids
+    assert atom.feed.author_detail["name"] and doc["authors"][0]["name"]
+    page = doc["home_page_url"]
+    assert ("alternate", "text/html", page) in {(x.rel, x.type, x.href) for x in atom.feed.links}
+    assert rss.feed.link == page
     for document in ("atom", "rss"):
         head = (folder / f"{slug}.{document}").read_bytes().split(b"\n")[:2]
-        assert head[0].startswith(b"<?xml ")
-        assert head[1] == b'<?xml-stylesheet type="text/css" href="feed.css"?>'
+        assert head[0].startswith(b"<?xml ") and not head[1].startswith(b"<?xml-stylesheet")
     return ids
 
 
+def check_entry_agrees(atom: Any, rss: Any, item: dict[str, Any]) -> None:
+    """One entry's authors, categories and summary are the same in Atom, RSS and JSON Feed:
+    Atom one ``author`` per person, RSS one ``dc:creator`` line, JSON Feed ``authors``, at most
+    ``MAX_AUTHORS`` then "et al."; Atom ``category`` term/scheme/label, RSS category (label or
+    term, domain), JSON Feed tags; the summary (the TL;DR when there is one) starts the RSS
+    description."""
+    names = [author["name"] for author in item.get("authors", [])]
+    assert [author["name"] for author in atom.get("authors", [])] == names
+    assert rss.get("author") == (", ".join(names) if names else None)
+    assert len(names) <= MAX_AUTHORS or (len(names) == MAX_AUTHORS + 1 and names[-1] == ET_AL)
+    atom_tags = [(t.term, t.scheme, t.label) for t in atom.get("tags", [])]
+    assert [(t.term, t.scheme) for t in rss.get("tags", [])] == [
+        (label or term, scheme) for term, scheme, label in atom_tags]
+    assert item.get("tags", []) == list(dict.fromkeys(label or term for term, _, label in atom_tags))
+    assert atom.summary == item["summary"]
+    assert rss.summary.removeprefix("<p>").startswith(escape(item["summary"], quote=False))
+
+
 def check_opml(data: bytes, slugs: list[str], base: str) -> None:
-    """Parse ``data`` with listparser; one rss outline per slug with absolute Atom/HTML URLs."""
+    """Parse ``data`` with listparser: ``all`` (``slugs[0]``) an rss outline of its own, then one
+    folder holding an rss outline per topic, each with absolute Atom/HTML URLs."""
     result = listparser.parse(data)
     assert result.bozo == 0, result.get("bozo_exception")
     urls = [feed.url for feed in result.feeds]
     assert urls == [f"{base}{slug}.atom" for slug in slugs]
-    outlines = ET.fromstring(data).iter("outline")
-    assert [(o.get("type"), o.get("htmlUrl")) for o in outlines] == [
-        ("rss", f"{base}{slug}.html") for slug in slugs]
+    body = ET.fromstring(data).find("body")
+    assert body is not None
+    first, *rest = list(body)
+    assert (first.get("type"), first.get("htmlUrl")) == ("rss", f"{base}{slugs[0]}.html")
+    if len(slugs) > 1:
+        [folder] = rest
+        assert set(folder.attrib) == {"text"}  # a folder: no type, so nothing but its text
+        assert [(o.get("type"), o.get("htmlUrl")) for o in folder] == [
+            ("rss", f"{base}{slug}.html") for slug in slugs[1:]]
+        assert [f.categories for f in result.feeds[1:]] == [[[folder.get("text")]]] * (len(slugs) - 1)

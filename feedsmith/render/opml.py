@@ -1,8 +1,11 @@
 """OPML 2.0 subscription list: a ``SiteView`` in, ``feeds.opml`` bytes out.
 
-One ``type="rss"`` outline per feed (``all`` first, then the topics in configuration order) whose
-absolute ``xmlUrl`` is the feed's Atom file and ``htmlUrl`` its page. The only date is the newest
-feed's ``updated`` (no build time), so the same store gives the same bytes.
+The ``all`` feed is an outline of its own at the top; the topics (in configuration order) sit in
+one folder outline after it, so a reader importing the list files them together and a user can
+pick the topics or ``all``. Subscribing to both is no use in readers that key articles by id
+across feeds (newsboat): each paper then shows in one feed only. Each feed's ``type="rss"``
+outline has its Atom file as absolute ``xmlUrl`` and its page as ``htmlUrl``. The only date is the
+newest feed's ``updated`` (no build time), so the same store gives the same bytes.
 """
 
 from __future__ import annotations
@@ -11,11 +14,23 @@ import xml.etree.ElementTree as ET
 from datetime import UTC
 from email.utils import format_datetime
 
-from .view import SiteView
+from ..topics import ALL
+from .view import FeedView, SiteView
+
+
+def _feed_outline(parent: ET.Element, view: FeedView) -> None:
+    ET.SubElement(parent, "outline", {
+        "type": "rss",
+        "text": view.title,
+        "title": view.title,
+        "description": view.description or view.title,
+        "xmlUrl": view.url("atom"),
+        "htmlUrl": view.url("html"),
+    })
 
 
 def opml(site: SiteView) -> bytes:
-    """The OPML 2.0 document listing every feed of ``site``."""
+    """The OPML 2.0 document listing every feed of ``site``: ``all``, then a folder of topics."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = site.title
@@ -25,13 +40,12 @@ def opml(site: SiteView) -> bytes:
     ET.SubElement(head, "ownerName").text = site.author
     body = ET.SubElement(root, "body")
     for view in site.feeds:
-        ET.SubElement(body, "outline", {
-            "type": "rss",
-            "text": view.title,
-            "title": view.title,
-            "description": view.description or view.title,
-            "xmlUrl": view.url("atom"),
-            "htmlUrl": view.url("html"),
-        })
+        if view.slug == ALL:
+            _feed_outline(body, view)
+    if site.topics:
+        # a folder has only ``text``: with any other attribute it would need a ``type``
+        folder = ET.SubElement(body, "outline", {"text": f"{site.title}: topics"})
+        for view in site.topics.values():
+            _feed_outline(folder, view)
     ET.indent(root, space="  ")
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"
