@@ -34,6 +34,9 @@ RULE_KEYS = frozenset({"any", "all", "none", "regex", "categories", "sources", "
 OPTION_KEYS = frozenset({"title", "description", "window_days", "min_entries", "max_entries",
                          "sort"})
 TOPIC_KEYS = RULE_KEYS | OPTION_KEYS
+# The default `similarity` of a `like` topic: the best threshold on development subjects
+# (tests/similar_calibration.py), fixed before the papers of the `like` tests were chosen.
+DEFAULT_SIMILARITY = 0.175
 # Bump when the meaning of a rule changes (phrase matching, fields): stores re-classify.
 MATCHING_VERSION = 2
 # What separates the words of a phrase, in the phrase and in the text alike.
