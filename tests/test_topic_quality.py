@@ -33,3 +33,24 @@ def test_the_halves_are_stratified_with_three_positives_a_side_where_there_are_s
         assert held >= 3, topic
         assert tune >= (2 if topic in SHORT else 3), topic
         assert abs(tune - held) <= 1, topic
+
+
+def test_held_out_figures_stay_at_or_above_their_floors() -> None:
+    halves = quality.score()
+    assert set(quality.HELD_OUT_FLOORS) == set(halves[quality.HELD_OUT].per_topic)
+    assert quality.below_floor(halves) == [], quality.table(halves, misses=quality.HELD_OUT)
+    micro = halves[quality.HELD_OUT].micro
+    assert micro.precision >= 0.85 and micro.recall >= 0.85
+
+
+def test_tuning_half_figures() -> None:
+    micro = quality.score()[quality.TUNE].micro
+    assert micro.precision >= 0.95 and micro.recall >= 0.95
+
+
+def test_no_topic_holds_more_than_35_percent_of_the_snapshot_unless_the_labels_do() -> None:
+    shares, labelled = quality.shares(), quality.label_shares()
+    papers = len(quality.snapshot_entries())
+    for slug, share in shares.items():
+        assert share <= max(quality.MAX_SHARE, labelled[slug] + 1 / papers), (slug, share)
+    assert labelled["multimodal"] > quality.MAX_SHARE  # the snapshot is heavy on multimodal models
