@@ -40,18 +40,10 @@ HALVES = (TUNE, HELD_OUT)
 # rules as tuned on the tuning half (measured once, after tuning; never tuned on). Raise them when a
 # retune on the tuning half raises the held-out figures; never lower them to let a retune through.
 HELD_OUT_FLOORS: dict[str, tuple[float, float]] = {
-    "multimodal": (1.0, 1.0),
-    "image-generation": (1.0, 1.0),
-    "fine-tuning": (0.889, 0.667),
-    "long-context": (1.0, 1.0),
-    "reasoning": (1.0, 1.0),
-    "evaluation": (1.0, 0.6),
-    "embeddings-retrieval": (1.0, 1.0),
-    "surveys": (1.0, 1.0),
-    "medical": (1.0, 0.667),
-    "efficiency": (0.857, 1.0),
-    "data": (0.6, 0.857),
-    "multilingual": (1.0, 1.0),
+    "multimodal": (1.0, 1.0), "image-generation": (1.0, 1.0), "fine-tuning": (0.889, 0.667),
+    "long-context": (1.0, 1.0), "reasoning": (1.0, 1.0), "evaluation": (1.0, 0.6),
+    "embeddings-retrieval": (1.0, 1.0), "surveys": (1.0, 1.0), "medical": (1.0, 0.667),
+    "efficiency": (0.857, 1.0), "data": (0.6, 0.857), "multilingual": (1.0, 1.0),
 }
 MICRO_FLOOR: tuple[float, float] = (0.912, 0.886)
 # No topic holds more of the snapshot than this, unless the labels put that many papers in it.
