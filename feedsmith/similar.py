@@ -35,8 +35,7 @@ from .errors import ConfigError, SourceError
 from .http import Fetcher, Sleep
 from .ids import ArxivId, arxiv_key
 from .model import Entry
-from .sources import with_params
-from .sources.arxiv import parse_api
+from .sources import kind_named, with_params
 from .store import Store
 from .topics import Topic
 
@@ -223,7 +222,9 @@ async def _fetch(config: Config, ids: Sequence[str], sleep: Sleep | None,
     async with Fetcher(config.crawl, contact=config.site.contact, sleep=sleep,
                        addresses=addresses) as fetcher:
         body = (await fetcher.get(url)).body or b""
-    return {e.arxiv_id: (e.title, e.summary) for e in parse_api(body, source="like").entries
+    # the kind from the registry, as the crawler does: its parser (and feedparser) load only now
+    parsed = kind_named("arxiv-api").parse(body, source="like")
+    return {e.arxiv_id: (e.title, e.summary) for e in parsed.entries
             if e.arxiv_id is not None and e.arxiv_id in ids}
 
 
