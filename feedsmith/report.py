@@ -41,6 +41,9 @@ class BuildReport:
     write: WriteReport | None = None
     output: Path | None = None
     seeded: int | None = None
+    notes: list[str] = field(default_factory=list)
+    """What else the run has to say: a refitted similarity vocabulary, example papers of ``like``
+    rules that could not be read."""
 
     @property
     def failed(self) -> list[SourceResult]:
