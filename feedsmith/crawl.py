@@ -31,7 +31,7 @@ from .redact import redact_text
 from .report import BuildReport, SourceResult
 from .sources import Parsed, SourceConfig, Step, kind_named, registry, with_params
 from .store import Store
-from .topics import CompiledTopic, TopicMatcher, compile_topic, rules_fingerprint
+from .topics import Topic, TopicMatcher, compile_topic, rules_fingerprint
 
 MAX_PAGES = 20
 Progress = Callable[[SourceResult], None]
@@ -160,25 +160,28 @@ def ingest_source(source: SourceConfig, got: SourceFetch, store: Store, cache: C
     return result
 
 
-def classifier(compiled: tuple[CompiledTopic, ...]) -> Callable[[Entry], Entry]:
-    """A function giving an entry its topics under the ``compiled`` rules."""
-    matcher = TopicMatcher(compiled)
+def classifier(rules: tuple[Topic, ...]) -> Callable[[Entry], Entry]:
+    """A function giving an entry its topics under ``rules``, compiled when the first entry comes
+    (a crawl in which nothing changed compiles nothing: 25 ms of S6's 0.23 s of CPU)."""
+    matcher: list[TopicMatcher] = []
 
     def apply(entry: Entry) -> Entry:
-        topics = matcher.classify(entry)
+        if not matcher:
+            matcher.append(TopicMatcher(compile_topic(rule) for rule in rules))
+        topics = matcher[0].classify(entry)
         return entry if topics == entry.topics else replace(entry, topics=topics)
     return apply
 
 
-def reclassify_if_rules_changed(store: Store, compiled: tuple[CompiledTopic, ...]) -> bool:
+def reclassify_if_rules_changed(store: Store, rules: tuple[Topic, ...]) -> bool:
     """Re-classify every stored entry if the rules changed since the last run; whether it did."""
-    fingerprint = rules_fingerprint(c.topic for c in compiled)
+    fingerprint = rules_fingerprint(rules)
     if store.meta("rules") == fingerprint:
         return False
     if store.count() == 0:  # a new store: nothing to re-classify
         store.set_meta("rules", fingerprint)
         return False
-    apply = classifier(compiled)
+    apply = classifier(rules)
     store.put_many([new for old in store.entries() if (new := apply(old)) is not old])
     store.set_meta("rules", fingerprint)
     return True
@@ -226,9 +229,8 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
     """Re-classify the store if the topic rules changed, then fetch every configured source
     and merge it into ``store``; what happened goes into ``report``. ``sleep`` and
     ``addresses`` replace the real waits and network (tests)."""
-    compiled = tuple(compile_topic(t) for t in config.topics)
-    report.reclassified = reclassify_if_rules_changed(store, compiled)
+    report.reclassified = reclassify_if_rules_changed(store, config.topics)
     with CrawlCache(store.directory / CRAWL_CACHE_DIR, store_id=store.store_id,
                     generation=store.generation) as cache:
-        asyncio.run(_crawl(config, store, cache, clock, report, classifier(compiled), sleep,
+        asyncio.run(_crawl(config, store, cache, clock, report, classifier(config.topics), sleep,
                            progress, addresses))

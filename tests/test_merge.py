@@ -22,7 +22,6 @@ from feedsmith.render import site_files
 from feedsmith.sources import family_of
 from feedsmith.sources.hf import HF_HOST
 from feedsmith.store import Store, open_store
-from feedsmith.topics import compile_topic
 from tests.conftest import write_config
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
@@ -80,7 +79,7 @@ def _config(folder: Path):  # type: ignore[no-untyped-def]
 
 def _ingest(folder: Path, items: list[tuple[Entry, datetime]], config) -> tuple[  # type: ignore[no-untyped-def]
         dict[str, Entry], dict[str, bytes]]:
-    apply = classifier(tuple(compile_topic(t) for t in config.topics))
+    apply = classifier(config.topics)
     with open_store(folder, now=T0) as store:
         for entry, at in items:
             ingest(store, [entry], clock=RunClock(at), classify=apply)
