@@ -230,3 +230,293 @@ def write_feeds(folder: Path, *, count: int, items: int, now: datetime, seed: in
         path.write_bytes(data)
         paths.append(path)
     return paths
+
+
+# --------------------------------------------------------------------------------------------
+# The differential corpus: feeds whose items vary the way real feeds do (tests/test_feed_paths.py)
+
+NAMESPACES = ('xmlns:dc="http://purl.org/dc/elements/1.1/" '
+              'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+              'xmlns:atom="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"')
+RDF_NAMESPACES = ('xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                  'xmlns="http://purl.org/rss/1.0/" ' + NAMESPACES)
+# Dates as feeds write them: RFC 822 with zones and offsets, two-digit years, no zone, ISO forms
+# in RSS, impossible and far-off dates, and words.
+ODD_DATES = ("Tue, 12 May 2026 09:00:00 +0000", "Tue, 12 May 2026 09:00:00 GMT",
+             "12 May 2026 09:00:00 -0500", "Tue, 12 May 2026 09:00:00 EST",
+             "Tue, 12 May 2026 09:00:00 PDT", "Tue, 12 May 26 09:00:00 GMT",
+             "Tue, 12 May 2026 09:00:00", "Tue, 12 May 2026 09:00 +0200", "2026-05-12T09:00:00Z",
+             "2026-05-12T09:00:00.123+02:00", "2026-05-12", "Mon, 12 May 2026 09:00:00 +0000",
+             "Tue, 30 Feb 2026 09:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT",
+             "Wed, 01 Jan 1800 00:00:00 GMT", "yesterday", "", "Tue,  12   May 2026 09:00:00 UT")
+ISO_DATES = ("2026-05-12T09:00:00Z", "2026-05-12T09:00:00+02:00", "2026-05-12T09:00:00.5-03:30",
+             "2026-05-12T09:00:00", "2026-05-12", "2026-05-12T09:00Z", "2099-01-01T00:00:00Z",
+             "1990-12-31T23:59:59Z", "2026-02-30T00:00:00Z", "not a date",
+             "Tue, 12 May 2026 09:00:00 GMT", " 2026-05-12T09:00:00Z ")
+TITLES = ("plain", "escaped-html", "cdata-html", "entities", "spaces", "unicode", "empty", "none",
+          "encoded-twice", "script", "mojibake")
+SUMMARIES = ("escaped-html", "cdata-html", "plain", "none", "entities", "empty", "block-html")
+
+
+def _title(gen: Generator, style: str) -> str | None:
+    """A title element's inner XML in ``style`` (None: no title element)."""
+    title = gen.title()
+    return {
+        "plain": escape(title),
+        "escaped-html": escape(f"{title} with <em>emphasis</em> & <b>bold</b>"),
+        "cdata-html": f"<![CDATA[{title} <i>in CDATA</i> & more]]>",
+        "entities": escape(title) + " &amp; caf&#233; &#x2019;quoted&#x2019; &lt;3 &quot;q&quot;",
+        "spaces": f"\n   {escape(title)}\n\t  second   line  ",
+        "unicode": escape(title) + " — naïve 数学 ﬁ \u200fمرحبا 🧪 \u0093C1 quotes\u0094",
+        "empty": "",
+        "none": None,
+        "encoded-twice": escape(escape(f"{title} <b>twice</b>")),
+        "script": escape(f"{title} <script>alert(1)</script><img src=x onerror=alert(2)>"),
+        "mojibake": escape(title) + " caf\u00c3\u00a9 \u00e2\u0080\u0099",  # UTF-8 read as Latin-1
+    }[style]
+
+
+def _summary(gen: Generator, style: str) -> str | None:
+    text = gen.abstract()
+    return {
+        "escaped-html": escape(f"<p>{text}</p><p>Second <a href='https://e.org/x'>link</a></p>"),
+        "cdata-html": f"<![CDATA[<div><p>{text}</p><br/>tail &amp; more</div>]]>",
+        "plain": escape(text),
+        "none": None,
+        "entities": escape(text[:200]) + " &amp;lt;tag&amp;gt; &#8212; &#169; &#x1F9EA;",
+        "empty": "",
+        "block-html": escape(f"<h2>Head</h2><ul><li>{text[:80]}</li><li>two</li></ul>"
+                             "<table><tr><td>a</td><td>b</td></tr></table>"),
+    }[style]
+
+
+def _shuffled(rng: random.Random, tag: str, parts: list[str]) -> str:
+    """An element ``tag`` holding ``parts`` in a random order (feeds order an item's fields freely)."""
+    rng.shuffle(parts)
+    return f"<{tag}>{''.join(parts)}</{tag}>"
+
+
+def _pick(rng: random.Random, styles: tuple[str, ...], focus: tuple[str, ...]) -> str:
+    """A style: one of ``focus`` (those in ``styles``) half the time, else any."""
+    chosen = [style for style in focus if style in styles]
+    return rng.choice(chosen) if chosen and rng.random() < 0.5 else rng.choice(styles)
+
+
+def variant_rss(gen: Generator, number: int, items: int, now: datetime, *,
+                focus: tuple[str, ...] = (), version: str = "2.0") -> bytes:
+    """An RSS 2.0 feed whose items vary in every field: titles and descriptions in ``TITLES`` and
+    ``SUMMARIES`` styles (``focus`` ones more often), guids permalink or not, Dublin Core creators
+    and dates, ``content:encoded``, categories, enclosures, media thumbnails, relative and arXiv
+    links, odd dates and missing fields."""
+    rng = gen.rng
+    out = [f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="{version}" {NAMESPACES}>'
+           f"<channel><title>Variant {number}</title><link>https://v{number}.example.org/</link>"
+           f"<description>Variant feed {number}</description>"
+           f'<atom:link rel="self" href="https://v{number}.example.org/feed"/>']
+    for i in range(items):
+        serial = 700_000 + number * 1000 + i
+        parts: list[str] = []
+        title = _title(gen, _pick(rng, TITLES, focus))
+        if title is not None:
+            parts.append(f"<title>{title}</title>")
+        link_kind = rng.choice(("arxiv", "arxiv-v", "blog", "blog-utm", "relative", "none", "spaced",
+                                "js", "slashes"))
+        link = {"arxiv": f"https://arxiv.org/abs/{arxiv_id(serial)}",
+                "arxiv-v": f"http://arxiv.org/abs/{arxiv_id(serial)}v{rng.randint(1, 4)}",
+                "blog": f"https://v{number}.example.org/post/{i}",
+                "blog-utm": f"https://v{number}.example.org/post/{i}?utm_source=rss&amp;utm_medium=x",
+                "relative": f"/post/{i}", "none": None,
+                "spaced": f"\n  https://v{number}.example.org/p/{i}  \n",
+                "js": "javascript:alert(1)", "slashes": f"https:///v{number}.example.org/s/{i}"}[link_kind]
+        if link is not None:
+            parts.append(f"<link>{link}</link>")
+        guid = {"permalink": f'<guid isPermaLink="true">https://v{number}.example.org/g/{i}</guid>',
+                "false": f'<guid isPermaLink="false">v{number}-item-{i}</guid>',
+                "oai": f'<guid isPermaLink="false">oai:arXiv.org:{arxiv_id(serial)}v2</guid>',
+                "tag": f"<guid>tag:v{number}.example.org,2026:{i}</guid>",
+                "url-no-attr": f"<guid>https://v{number}.example.org/u/{i}</guid>",
+                "dup": f'<guid isPermaLink="false">v{number}-dup</guid>', "none": ""}
+        parts.append(guid[rng.choice(sorted(guid))])
+        author_kind = rng.choice(("author", "email", "creator", "creators", "none", "both"))
+        names = gen.authors()
+        if author_kind in ("author", "both"):
+            parts.append(f"<author>{escape(', '.join(names))}</author>")
+        if author_kind == "email":
+            parts.append(f"<author>someone@v{number}.example.org ({escape(names[0])})</author>")
+        if author_kind in ("creator", "both"):
+            parts.append(f"<dc:creator>{escape(names[0])}</dc:creator>")
+        if author_kind == "creators":
+            parts += [f"<dc:creator><![CDATA[{name}]]></dc:creator>" for name in names]
+        date_kind = rng.random()
+        stamp = now - timedelta(hours=i + number)
+        if date_kind < 0.5:
+            parts.append(f"<pubDate>{format_datetime(stamp, usegmt=True)}</pubDate>")
+        elif date_kind < 0.75:
+            parts.append(f"<pubDate>{rng.choice(ODD_DATES)}</pubDate>")
+        elif date_kind < 0.9:
+            parts.append(f"<dc:date>{rng.choice(ISO_DATES)}</dc:date>")
+        summary = _summary(gen, _pick(rng, SUMMARIES, focus))
+        if summary is not None:
+            parts.append(f"<description>{summary}</description>")
+        if rng.random() < 0.3:
+            parts.append(f"<content:encoded><![CDATA[<p>Full text {i}: {gen.abstract()}</p>]]>"
+                         "</content:encoded>")
+        for _ in range(rng.choice((0, 0, 1, 2, 3))):
+            term = rng.choice(gen.phrases)
+            domain = ' domain="https://e.org/c"' if rng.random() < 0.3 else ""
+            parts.append(f"<category{domain}>{escape(term)}</category>")
+        if rng.random() < 0.15:
+            parts.append(f"<dc:subject>{escape(rng.choice(gen.phrases))}</dc:subject>")
+        enclosure = rng.random()
+        if enclosure < 0.15:
+            parts.append(f'<enclosure url="https://v{number}.example.org/files/{i}.pdf" '
+                         f'type="application/pdf" length="{rng.randint(1000, 99999)}"/>')
+        elif enclosure < 0.25:
+            parts.append(f'<enclosure url="https://v{number}.example.org/a/{i}.mp3" type="audio/mpeg" '
+                         'length="0"/>')
+        media = rng.random()
+        if media < 0.15:
+            parts.append(f'<media:thumbnail url="https://v{number}.example.org/img/{i}.png" width="60"/>')
+        elif media < 0.2:
+            parts.append(f'<media:content url="https://v{number}.example.org/img/{i}.jpg" medium="image">'
+                         f'<media:thumbnail url="https://v{number}.example.org/img/t{i}.jpg"/>'
+                         "</media:content>")
+        if rng.random() < 0.1:
+            parts.append(f"<comments>https://v{number}.example.org/post/{i}#comments</comments>")
+        out.append(_shuffled(rng, "item", parts))
+    return ("".join(out) + "</channel></rss>\n").encode()
+
+
+def variant_rdf(gen: Generator, number: int, items: int, now: datetime) -> bytes:
+    """An RSS 1.0 (RDF) feed: ``rdf:about`` ids, Dublin Core creators, dates and subjects."""
+    rng = gen.rng
+    about = [f"https://r{number}.example.net/a/{i}" for i in range(items)]
+    seq = "".join(f'<rdf:li rdf:resource="{a}"/>' for a in about)
+    out = [f'<?xml version="1.0" encoding="utf-8"?>\n<rdf:RDF {RDF_NAMESPACES}>'
+           f'<channel rdf:about="https://r{number}.example.net/"><title>RDF {number}</title>'
+           f"<link>https://r{number}.example.net/</link><description>d</description>"
+           f"<items><rdf:Seq>{seq}</rdf:Seq></items></channel>"]
+    for url in about:
+        parts = [f"<link>{url}</link>"]
+        title = _title(gen, rng.choice(TITLES))
+        if title is not None:
+            parts.append(f"<title>{title}</title>")
+        summary = _summary(gen, rng.choice(SUMMARIES))
+        if summary is not None:
+            parts.append(f"<description>{summary}</description>")
+        for name in gen.authors()[: rng.randint(0, 3)]:
+            parts.append(f"<dc:creator>{escape(name)}</dc:creator>")
+        if rng.random() < 0.8:
+            parts.append(f"<dc:date>{rng.choice(ISO_DATES)}</dc:date>")
+        if rng.random() < 0.4:
+            parts.append(f"<dc:subject>{escape(rng.choice(gen.phrases))}</dc:subject>")
+        out.append(f'<item rdf:about="{url}">{"".join(parts)}</item>')
+    out.append("</rdf:RDF>\n")
+    return "".join(out).encode()
+
+
+ATOM_HEAD = ('<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom" '
+             'xmlns:media="http://search.yahoo.com/mrss/"><title>Atom variant {number}</title>'
+             '<id>urn:variant:{number}</id><updated>2026-05-12T09:00:00Z</updated>'
+             '<link rel="self" href="https://a{number}.example.com/atom"/>')
+
+
+def variant_atom(gen: Generator, number: int, items: int, now: datetime, *,
+                 focus: tuple[str, ...] = ()) -> bytes:
+    """An Atom 1.0 feed whose entries vary: text constructs of type text, html and xhtml, several
+    authors (names, emails only), links of every relation and type (alternate, related,
+    enclosure PDFs, self, none), categories with terms and labels, dates in ``ISO_DATES``,
+    missing ids and titles, media thumbnails, and relative hrefs."""
+    rng = gen.rng
+    out = [ATOM_HEAD.format(number=number)]
+    for i in range(items):
+        parts: list[str] = []
+        title = _title(gen, _pick(rng, TITLES, focus))
+        serial = 800_000 + number * 1000 + i
+        kind = rng.choice(("", ' type="text"', ' type="html"', ' type="xhtml"'))
+        if title is not None and kind == ' type="xhtml"':
+            parts.append(f'<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+                         f"{escape(gen.title())} <b>bold</b></div></title>")
+        elif title is not None:
+            parts.append(f"<title{kind}>{title}</title>")
+        id_kind = rng.choice(("url", "arxiv", "tag", "urn", "none", "arxiv-v"))
+        if id_kind != "none":
+            parts.append("<id>" + {"url": f"https://a{number}.example.com/e/{i}",
+                                   "arxiv": f"https://arxiv.org/abs/{arxiv_id(serial)}",
+                                   "arxiv-v": f"http://arxiv.org/abs/{arxiv_id(serial)}v3",
+                                   "tag": f"tag:a{number}.example.com,2026:{i}",
+                                   "urn": f"urn:uuid:00000000-0000-4000-8000-{serial:012d}"}[id_kind]
+                         + "</id>")
+        for link in rng.sample(["alternate", "bare", "related", "pdf", "self", "typed-alternate",
+                                "relative", "second-alternate"], rng.randint(0, 4)):
+            href = f"https://a{number}.example.com/p/{i}"
+            parts.append({
+                "alternate": f'<link rel="alternate" href="{href}"/>',
+                "bare": f'<link href="{href}/bare"/>',
+                "related": f'<link rel="related" href="https://other.example.org/{i}"/>',
+                "pdf": f'<link rel="enclosure" type="application/pdf" href="{href}.pdf" length="9"/>',
+                "self": f'<link rel="self" href="{href}.atom"/>',
+                "typed-alternate": f'<link rel="alternate" type="text/html" href="{href}/html"/>',
+                "relative": f'<link rel="alternate" href="/p/{i}/rel"/>',
+                "second-alternate": f'<link rel="alternate" type="application/json" href="{href}.json"/>',
+            }[link])
+        for _ in range(rng.choice((0, 1, 1, 2, 3, 6))):
+            who = rng.random()
+            name = escape(rng.choice(FIRST_NAMES) + " " + rng.choice(LAST_NAMES))
+            if who < 0.8:
+                parts.append(f"<author><name>{name}</name></author>")
+            elif who < 0.9 or "empty" not in focus:
+                parts.append(f"<author><name>{name}</name><email>x@e.org</email>"
+                             "<uri>https://e.org/</uri></author>")
+            else:  # a missing name: only in feeds whose focus is missing fields
+                parts.append("<author><email>only@e.org</email></author>")
+        if rng.random() < 0.1:
+            parts.append("<contributor><name>A Contributor</name></contributor>")
+        dates = rng.random()
+        if dates < 0.6:
+            stamp = (now - timedelta(hours=i + number)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            parts.append(f"<published>{stamp}</published><updated>{stamp}</updated>")
+        elif dates < 0.75:
+            parts.append(f"<updated>{rng.choice(ISO_DATES)}</updated>")
+        elif dates < 0.9:
+            parts.append(f"<published>{rng.choice(ISO_DATES)}</published>"
+                         f"<updated>{rng.choice(ISO_DATES)}</updated>")
+        for _ in range(rng.choice((0, 0, 1, 2))):
+            term = escape(rng.choice(gen.phrases))
+            parts.append(rng.choice((f'<category term="{term}"/>',
+                                     f'<category term="{term}" label="Label {term}"/>',
+                                     f'<category term="{term}" scheme="https://e.org/s"/>',
+                                     '<category label="only a label"/>')))
+        summary_style = _pick(rng, SUMMARIES, focus)
+        summary = _summary(gen, summary_style)
+        summary_type = ' type="html"' if "html" in summary_style else rng.choice(("", ' type="text"'))
+        if summary is not None:
+            parts.append(f"<summary{summary_type}>{summary}</summary>")
+        content = rng.random()
+        if content < 0.2:
+            parts.append(f'<content type="html">{escape("<p>" + gen.abstract() + "</p>")}</content>')
+        elif content < 0.3:
+            parts.append('<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+                         f"<p>{escape(gen.abstract())}</p><p>two</p></div></content>")
+        elif content < 0.35:
+            parts.append(f"<content>{escape(gen.abstract())}</content>")
+        if rng.random() < 0.1:
+            parts.append(f'<media:thumbnail url="https://a{number}.example.com/t/{i}.png"/>')
+        out.append(_shuffled(rng, "entry", parts))
+    return ("".join(out) + "</feed>\n").encode()
+
+
+def feed_corpus(now: datetime, *, seed: int = 13, items: int = 12) -> list[tuple[str, bytes]]:
+    """The differential corpus: named feeds, the bench's own two shapes and the variants."""
+    gen = Generator(seed)
+    corpus = [(f"rss-{n}", rss_feed(gen, n, items, now)) for n in range(4)]
+    corpus += [(f"atom-{n}", atom_feed(gen, n, items, now)) for n in range(4, 8)]
+    focuses = [(), ("escaped-html", "cdata-html"), ("entities", "encoded-twice"),
+               ("spaces", "unicode"), ("empty", "none"), ("script", "block-html")]
+    for n, focus in enumerate(focuses * 3):
+        corpus.append((f"variant-rss-{n}", variant_rss(gen, n, items, now, focus=focus)))
+        corpus.append((f"variant-atom-{n}", variant_atom(gen, n, items, now, focus=focus)))
+    corpus += [(f"variant-rss-091-{n}", variant_rss(gen, 20 + n, items, now, version="0.91"))
+               for n in range(2)]
+    corpus += [(f"variant-rdf-{n}", variant_rdf(gen, n, items, now)) for n in range(6)]
+    return corpus

@@ -23,6 +23,7 @@ import diskcache
 
 CRAWL_CACHE_DIR = "crawl-cache"
 _OWNER = "owner"
+_UNREAD = object()
 log = logging.getLogger("feedsmith")
 
 
@@ -41,6 +42,7 @@ class CrawlCache:
         self.directory = Path(directory)
         self.store_id = store_id
         self._cache: diskcache.Cache | None = None
+        self._read: dict[str, Any] = {}  # what this run read, so a save writes only what changed
         try:
             self._claim(generation)
         except (sqlite3.Error, OSError) as exc:  # a full disk, say: the run goes on without it
@@ -86,12 +88,19 @@ class CrawlCache:
         up for the rest of the run, never an error: it only costs a download."""
         if self._cache is None:
             return
+        # Unchanged values (a 304, a page that held items before and still does) are not written
+        # again: an all-304 crawl writes nothing. The owner record keeps the generation of the
+        # last write, which every value here is still true of.
+        wanted: list[tuple[str, object]] = [(_key("v:", url), values) for url, values in validators]
+        wanted += [(_key("p:", url), more) for url, more in pages]
+        changed = [(key, value) for key, value in wanted if self._read.get(key, _UNREAD) != value]
+        if not changed:
+            return
         try:
             with self._cache.transact():
-                for url, values in validators:
-                    self._cache.set(_key("v:", url), values)
-                for url, more in pages:
-                    self._cache.set(_key("p:", url), more)
+                for key, value in changed:
+                    self._cache.set(key, value)
+                    self._read[key] = value
                 self._cache.set(_OWNER, {"store": self.store_id, "generation": generation})
         except (sqlite3.Error, OSError) as exc:
             self._give_up(f"cannot be written ({exc})")
@@ -100,9 +109,11 @@ class CrawlCache:
         if self._cache is None:
             return None
         try:
-            return self._cache.get(key)
+            value = self._cache.get(key)
         except Exception:  # a damaged value is a cache miss
             return None
+        self._read[key] = value
+        return value
 
     def close(self) -> None:
         """Close the underlying diskcache."""

@@ -23,7 +23,7 @@ from .http import Fetcher, LocalFiles, Retriever
 from .ids import arxiv_key, extract_arxiv_id, url_key
 from .model import Seed
 from .redact import redact_url
-from .sources.feed import parse_xml_feed
+from .sources.xmlfeed import parse_xml_feed
 
 LIST_FILE = "feeds.opml"
 FALLBACK_FEED = "all.atom"

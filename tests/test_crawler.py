@@ -11,17 +11,21 @@ import asyncio
 import gzip
 import json
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import diskcache
 import feedparser
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from feedsmith.config import load_config
+from feedsmith.errors import SourceError
 from feedsmith.http import Fetcher
 from feedsmith.jobs import build, crawl_sources
 from feedsmith.settings import CrawlSettings, HostLimits
@@ -102,7 +106,13 @@ def test_second_crawl_is_conditional_gets_304_and_parses_nothing(
 
     monkeypatch.setitem(registry(), "hf-daily", replace(kind_named("hf-daily"), parse=parse))
     httpserver.clear_log()
+    store_file = tmp_path / "cache" / "store.sqlite"
+    stamp = (store_file.stat().st_mtime_ns, store_file.stat().st_size)
+    written: list[object] = []
+    monkeypatch.setattr(diskcache.Cache, "set", lambda self, key, value, **kw: written.append(key))
     second = crawl_sources(load_config(path))
+    # nothing changed, so nothing is written: no validators saved again, nothing in the store
+    assert written == [] and (store_file.stat().st_mtime_ns, store_file.stat().st_size) == stamp
     result = second.sources[0]
     assert result.not_modified and result.error is None and result.new == 0 and result.entries == 0
     assert parsed == [] and second.new == 0 and second.changed == 0
@@ -339,6 +349,72 @@ def test_requests_to_one_host_are_spaced_and_other_hosts_are_not(httpserver: HTT
     asyncio.run(run())
     assert waits.seconds == [3.0, 3.0]
     assert len(httpserver.log) == 4
+
+
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive: 304 to ``If-None-Match: "v1"``, else a small body; records
+    the client port of every request (one port, one connection)."""
+
+    protocol_version = "HTTP/1.1"
+    ports: list[int] = []
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.ports.append(self.client_address[1])
+        unchanged = self.headers.get("If-None-Match") == '"v1"'
+        self.send_response(304 if unchanged else 200)
+        self.send_header("ETag", '"v1"')
+        self.send_header("Content-Length", "0" if unchanged else "2")
+        self.end_headers()
+        if not unchanged:
+            self.wfile.write(b"[]")
+
+
+def test_each_host_keeps_as_many_connections_alive_as_its_concurrency_304s_included() -> None:
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveHandler) for _ in range(2)]
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    urls = [f"http://127.0.0.1:{server.server_address[1]}/feed-{n}" for server in servers
+            for n in range(10)]
+    stored = {"etag": '"v1"'}
+
+    async def crawl() -> list[bytes | None]:
+        async with Fetcher(CrawlSettings(concurrency=2), contact=CONTACT) as fetcher:
+            first = await asyncio.gather(*(fetcher.get(url) for url in urls))
+            again = await asyncio.gather(*(fetcher.get(url, stored=stored) for url in urls))
+            return [f.body for f in first + again]
+    try:
+        assert asyncio.run(crawl()) == [b"[]"] * 20 + [None] * 20
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    # two hosts, two requests at a time each: four connections served all 40 requests
+    assert len(KeepAliveHandler.ports) == 40 and len(set(KeepAliveHandler.ports)) <= 4
+
+
+def test_tls_certificates_are_verified_against_the_trust_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    trustme = pytest.importorskip("trustme")
+    authority = trustme.CA()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    server = HTTPServer(ssl_context=context)
+    server.expect_request("/feed").respond_with_data("[]")
+    server.start()
+    try:
+        async def get() -> bytes | None:
+            async with Fetcher(CrawlSettings(retries=0), contact=CONTACT) as fetcher:
+                return (await fetcher.get(server.url_for("/feed"))).body
+        with pytest.raises(SourceError, match="unable to get local issuer certificate"):
+            asyncio.run(get())
+        authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+        monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+        assert asyncio.run(get()) == b"[]"
+    finally:
+        server.stop()
 
 
 def test_arxiv_hosts_share_one_gate_of_one_request_per_3_s_by_default() -> None:

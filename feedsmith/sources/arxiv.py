@@ -39,7 +39,8 @@ from . import (
     text_option,
     with_params,
 )
-from .feed import dedup_by_key, feed_warning, parse_xml_feed, unique_texts
+from .feed import dedup_by_key, unique_texts
+from .xmlfeed import feed_warning, parse_xml_feed
 from .xmlsafe import defuse
 
 _RSS_PREAMBLE = re.compile(
