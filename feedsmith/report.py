@@ -41,6 +41,8 @@ class BuildReport:
     write: WriteReport | None = None
     output: Path | None = None
     seeded: int | None = None
+    digests: int = 0
+    """Digests made by this build (of periods with papers)."""
 
     @property
     def failed(self) -> list[SourceResult]:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import listparser
 
-from feedsmith.model import Entry, Links
-from feedsmith.render import FeedView, SiteView
+from feedsmith.digest import make_digest
+from feedsmith.model import Digest, Entry, Links
+from feedsmith.periods import DAILY, WEEKLY, period_of
+from feedsmith.render import DigestView, FeedView, SiteView
 from feedsmith.sources.hf import HF_HOST
 
 BASE = "https://feeds.example.org/ml/"
@@ -61,6 +64,39 @@ def fixed_site(base: str = BASE) -> SiteView:
         FeedView("empty", "Test: Empty", "Nothing matches yet.", base, (), CREATED, 0),
     )
     return SiteView("Test site", "Papers for tests.", "Test Author", base, views)
+
+
+def fixed_digests() -> tuple[Digest, ...]:
+    """Two daily digests of ``all``, newest first: 13 March (the three fixed entries, top 2
+    shown; the hostile one has a TL;DR) and 12 March (one paper)."""
+    paper, hostile, bare = fixed_entries()
+    hostile = replace(hostile, upvotes=7, tldr=f"TL;DR with {SCRIPT_TITLE} inside")
+    earlier = replace(bare, key="arxiv:2501.00002", guid="https://arxiv.org/abs/2501.00002",
+                      title="An earlier paper", summary="It came first. Then more.",
+                      links=Links(url="https://arxiv.org/abs/2501.00002"), arxiv_id="2501.00002",
+                      first_seen=T0 - timedelta(days=1), rank=4)
+    today, yesterday = period_of(DAILY, T0), period_of(DAILY, T0 - timedelta(days=1))
+    return (make_digest("all", None, today, [bare, hostile, paper], top=2, base_url=BASE,
+                        now=today.end + timedelta(minutes=17)),
+            make_digest("all", None, yesterday, [earlier], top=2, base_url=BASE,
+                        now=yesterday.end + timedelta(minutes=17)))
+
+
+def fixed_digest_site(base: str = BASE) -> SiteView:
+    """``fixed_site`` with the digest feeds of ``all``: daily (``fixed_digests``) and weekly
+    (none made yet)."""
+    digests = fixed_digests()
+    daily = DigestView("all", DAILY, "Test: all papers, daily digest", "The top papers of each day.",
+                       base, digests, digests[0].end)
+    weekly = DigestView("all", WEEKLY, "Test: all papers, weekly digest",
+                        "The top papers of each week.", base, (), CREATED)
+    return replace(fixed_site(base), digests=(daily, weekly))
+
+
+def is_digest_file(name: str) -> bool:
+    """Whether ``name`` is a digest feed's file (``vision.daily.atom``, ``all.weekly.html``),
+    which a build after a day or week closes writes although no entry changed."""
+    return name.count(".") == 2 and name.split(".")[1] in (DAILY, WEEKLY)
 
 
 def _rfc3339(value: Any) -> datetime:
@@ -137,12 +173,23 @@ def check_feed_triplet(folder: Path, slug: str) -> list[str]:
     return ids
 
 
-def check_opml(data: bytes, slugs: list[str], base: str) -> None:
-    """Parse ``data`` with listparser; one rss outline per slug with absolute Atom/HTML URLs."""
+def check_opml(data: bytes, slugs: list[str], base: str, digests: list[str] | None = None) -> None:
+    """Parse ``data`` with listparser; one rss outline per slug with absolute Atom/HTML URLs,
+    then, with ``digests`` (``all.daily``...), a ``Digests`` folder outline with one per digest
+    feed."""
+    digests = digests or []
     result = listparser.parse(data)
     assert result.bozo == 0, result.get("bozo_exception")
     urls = [feed.url for feed in result.feeds]
-    assert urls == [f"{base}{slug}.atom" for slug in slugs]
-    outlines = ET.fromstring(data).iter("outline")
+    assert urls == [f"{base}{stem}.atom" for stem in [*slugs, *digests]]
+    body = ET.fromstring(data).find("body")
+    assert body is not None
+    outlines = body.findall("outline")
     assert [(o.get("type"), o.get("htmlUrl")) for o in outlines] == [
-        ("rss", f"{base}{slug}.html") for slug in slugs]
+        ("rss", f"{base}{slug}.html") for slug in slugs] + ([(None, None)] if digests else [])
+    if digests:
+        folder = outlines[-1]
+        assert folder.get("text") == folder.get("title") == "Digests"
+        assert [(o.get("type"), o.get("htmlUrl")) for o in folder] == [
+            ("rss", f"{base}{stem}.html") for stem in digests]
+        assert [feed.categories for feed in result.feeds[len(slugs):]] == [[["Digests"]]] * len(digests)

@@ -17,11 +17,11 @@ from feedgen.feed import FeedGenerator
 
 from ..model import Entry
 from .content import EntryHTML
-from .view import FEED_CSS, GENERATOR, GENERATOR_URI, FeedView, SiteView
+from .view import FEED_CSS, GENERATOR, GENERATOR_URI, FeedLike, FeedView, SiteView
 
 
-def _generator(view: FeedView, site: SiteView, *, self_extension: str,
-               html_of: EntryHTML) -> FeedGenerator:
+def feed_generator(view: FeedLike, site: SiteView, *, self_extension: str) -> FeedGenerator:
+    """A feedgen generator with ``view``'s feed-level elements set, every date explicit."""
     fg = FeedGenerator()
     fg.load_extension("media", atom=True, rss=True)
     fg.id(view.url("atom"))
@@ -35,6 +35,12 @@ def _generator(view: FeedView, site: SiteView, *, self_extension: str,
     fg.link(href=view.url("html"), rel="alternate")
     fg.updated(view.updated)
     fg.lastBuildDate(view.updated)
+    return fg
+
+
+def _generator(view: FeedView, site: SiteView, *, self_extension: str,
+               html_of: EntryHTML) -> FeedGenerator:
+    fg = feed_generator(view, site, self_extension=self_extension)
     for entry in view.entries:
         _add_entry(fg, entry, html_of, rss=self_extension == "rss")
     return fg
@@ -78,13 +84,19 @@ def feed_css() -> bytes:
     return (resources.files("feedsmith") / "templates" / FEED_CSS).read_bytes()
 
 
+def serialize(fg: FeedGenerator, extension: str) -> bytes:
+    """The Atom (``extension`` "atom") or RSS document of ``fg``, with the stylesheet line."""
+    document = fg.atom_str(pretty=True) if extension == "atom" else fg.rss_str(pretty=True)
+    return with_stylesheet(bytes(document))
+
+
 def atom(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an Atom 1.0 document."""
-    fg = _generator(view, site, self_extension="atom", html_of=html_of or EntryHTML())
-    return with_stylesheet(bytes(fg.atom_str(pretty=True)))
+    return serialize(_generator(view, site, self_extension="atom", html_of=html_of or EntryHTML()),
+                     "atom")
 
 
 def rss(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an RSS 2.0 document."""
-    fg = _generator(view, site, self_extension="rss", html_of=html_of or EntryHTML())
-    return with_stylesheet(bytes(fg.rss_str(pretty=True)))
+    return serialize(_generator(view, site, self_extension="rss", html_of=html_of or EntryHTML()),
+                     "rss")
