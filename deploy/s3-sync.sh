@@ -17,6 +17,11 @@ upload() {  # upload PATTERN CONTENT-TYPE MAX-AGE
         --exclude '.*' --exclude '*/.*' --content-type "$2" --cache-control "public, max-age=$3"
 }
 
+# the search index (Pagefind) first: the pages load it
+upload '*.js' 'text/javascript; charset=utf-8' 600
+for piece in pagefind pf_fragment pf_index pf_meta; do
+    upload "*.$piece" 'application/octet-stream' 600
+done
 upload '*.atom' 'application/atom+xml; charset=utf-8' 600
 upload '*.rss' 'application/rss+xml; charset=utf-8' 600
 upload '*.json' 'application/feed+json; charset=utf-8' 600
@@ -28,4 +33,5 @@ upload '*.html' 'text/html; charset=utf-8' 600
 # kinds went up above, so this pass uploads nothing.
 aws s3 sync "$site" "$dest" --only-show-errors --delete --exclude '*' \
     --include '*.atom' --include '*.rss' --include '*.json' --include '*.css' --include '*.opml' \
-    --include '*.html' --exclude '.*' --exclude '*/.*'
+    --include '*.html' --include '*.js' --include '*.pagefind' --include '*.pf_fragment' \
+    --include '*.pf_index' --include '*.pf_meta' --exclude '.*' --exclude '*/.*'

@@ -166,6 +166,8 @@ def print_report(report: BuildReport) -> None:
                + (" (topic rules changed: store re-classified)" if report.reclassified else ""))
     if report.digests:
         click.echo(f"digests: {report.digests} made (of the periods that closed since the last build)")
+    for note in report.notes:
+        click.echo(f"note: {note}")
     if report.write is not None:
         counts = ", ".join(f"{slug} {count}" for slug, count in report.topic_counts.items())
         click.echo(f"feeds: {counts}")
@@ -362,9 +364,13 @@ def topics_try_command(ctx: click.Context, rules: tuple[str, ...], base: str | N
     click.echo(result.toml)
     click.echo(f"catches {len(result.caught)} of {result.total} stored entries"
                + (f" (+{len(result.added)} / -{len(result.dropped)} against {base})" if base else ""))
+    if result.missing:
+        click.echo(f"like: example papers in neither the store nor arXiv (ignored): "
+                   f"{', '.join(result.missing)}")
     for entry, match in result.caught[:limit]:
         mark = "+ " if entry.key in result.added else "  "
-        click.echo(f"{mark}{_paper_label(entry)}  {entry.title}  [{', '.join(match.words)}]")
+        click.echo(f"{mark}{_paper_label(entry)}  {entry.title}  "
+                   f"[{', '.join(match.words) or match.reason}]")
     if len(result.caught) > limit:
         click.echo(f"  ... {len(result.caught) - limit} more (--limit)")
     for entry in result.dropped[:limit]:

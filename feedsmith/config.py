@@ -43,7 +43,8 @@ CRAWL_NUMBERS = frozenset({"connect_timeout", "read_timeout", "deadline", "sourc
                            "backoff_base", "backoff_cap", "spacing"})
 CRAWL_COUNTS = frozenset({"max_bytes", "max_redirects", "retries", "concurrency"})
 CRAWL_FLAGS = frozenset({"allow_private_redirects"})
-CRAWL_KEYS = CRAWL_NUMBERS | CRAWL_COUNTS | CRAWL_FLAGS | {"hosts"}
+CRAWL_URLS = frozenset({"arxiv_api"})
+CRAWL_KEYS = CRAWL_NUMBERS | CRAWL_COUNTS | CRAWL_FLAGS | CRAWL_URLS | {"hosts"}
 HOST_KEYS = frozenset({"concurrency", "spacing"})
 
 
@@ -333,6 +334,11 @@ def _crawl(table: Any, where: str, values: dict[str, Any]) -> None:
         elif key in CRAWL_FLAGS:
             if not isinstance(value, bool):
                 raise ConfigError(f"{here}: expected true or false")
+            values[key] = value
+        elif key in CRAWL_URLS:
+            parts = urlsplit(value) if isinstance(value, str) else None
+            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(f"{here}: expected an absolute http(s) URL")
             values[key] = value
         else:
             if not isinstance(value, Mapping):

@@ -8,6 +8,10 @@ into the store in one transaction (``feedsmith.ingest``); only then are its vali
 state saved in the crawl cache. A source that fails, in any step and for any reason, is reported
 in one line and changes nothing; the others go on. A source that did not change since the last
 run (304, same body, same file) is not parsed.
+
+Topics that use ``like`` classify with a similarity scorer (``feedsmith.similar``) made before
+the first source, on the stored vocabulary; when the crawl has grown the store past what the
+vocabulary was fitted on, it is refitted and the store re-classified, as for a change of rules.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .ingest import RunClock, ingest
 from .model import Entry
 from .redact import redact_text
 from .report import BuildReport, SourceResult
+from .similar import Scorer, arxiv_fetcher, prepare, settle
 from .sources import Parsed, SourceConfig, Step, kind_named, registry, with_params
 from .store import Store
 from .topics import CompiledTopic, TopicMatcher, compile_topic, rules_fingerprint
@@ -160,9 +165,11 @@ def ingest_source(source: SourceConfig, got: SourceFetch, store: Store, cache: C
     return result
 
 
-def classifier(compiled: tuple[CompiledTopic, ...]) -> Callable[[Entry], Entry]:
-    """A function giving an entry its topics under the ``compiled`` rules."""
-    matcher = TopicMatcher(compiled)
+def classifier(compiled: tuple[CompiledTopic, ...], scorer: Scorer | None = None
+               ) -> Callable[[Entry], Entry]:
+    """A function giving an entry its topics under the ``compiled`` rules (``scorer`` scoring
+    the ``like`` ones)."""
+    matcher = TopicMatcher(compiled, scorer)
 
     def apply(entry: Entry) -> Entry:
         topics = matcher.classify(entry)
@@ -170,15 +177,19 @@ def classifier(compiled: tuple[CompiledTopic, ...]) -> Callable[[Entry], Entry]:
     return apply
 
 
-def reclassify_if_rules_changed(store: Store, compiled: tuple[CompiledTopic, ...]) -> bool:
-    """Re-classify every stored entry if the rules changed since the last run; whether it did."""
+def reclassify_if_rules_changed(store: Store, compiled: tuple[CompiledTopic, ...],
+                                scorer: Scorer | None = None) -> bool:
+    """Re-classify every stored entry if the rules (or, with ``like`` rules, the vocabulary or
+    an example paper) changed since the last run; whether it did."""
     fingerprint = rules_fingerprint(c.topic for c in compiled)
+    if scorer is not None:
+        fingerprint += ":" + scorer.fingerprint
     if store.meta("rules") == fingerprint:
         return False
     if store.count() == 0:  # a new store: nothing to re-classify
         store.set_meta("rules", fingerprint)
         return False
-    apply = classifier(compiled)
+    apply = classifier(compiled, scorer)
     store.put_many([new for old in store.entries() if (new := apply(old)) is not old])
     store.set_meta("rules", fingerprint)
     return True
@@ -227,8 +238,20 @@ def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,
     and merge it into ``store``; what happened goes into ``report``. ``sleep`` and
     ``addresses`` replace the real waits and network (tests)."""
     compiled = tuple(compile_topic(t) for t in config.topics)
-    report.reclassified = reclassify_if_rules_changed(store, compiled)
+    scorer = prepare(store, config.topics, clock.start)
+    report.reclassified = reclassify_if_rules_changed(store, compiled, scorer)
     with CrawlCache(store.directory / CRAWL_CACHE_DIR, store_id=store.store_id,
                     generation=store.generation) as cache:
-        asyncio.run(_crawl(config, store, cache, clock, report, classifier(compiled), sleep,
-                           progress, addresses))
+        asyncio.run(_crawl(config, store, cache, clock, report, classifier(compiled, scorer),
+                           sleep, progress, addresses))
+    if scorer is not None:
+        settled = settle(store, scorer, config.topics, clock.start, arxiv_fetcher(
+            config, sleep=sleep, addresses=addresses, errors=report.notes))
+        if settled.vocabulary is not scorer.vocabulary:
+            report.notes.append(f"like: vocabulary refitted on {settled.vocabulary.documents} "
+                                "entries")
+        if settled.missing:
+            report.notes.append("like: example papers in neither the store nor arXiv (their "
+                                f"topics ignore them): {', '.join(settled.missing)}")
+        if reclassify_if_rules_changed(store, compiled, settled):
+            report.reclassified = True

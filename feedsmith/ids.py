@@ -27,8 +27,6 @@ _PUBLISHABLE_SCHEMES = ("http", "https", "urn", "tag")
 _TRACKING = re.compile(r"^(?:utm_.*|fbclid|gclid|mc_cid|mc_eid|ref|ref_src|source)$", re.IGNORECASE)
 
 ARXIV_ABS = "https://arxiv.org/abs/"
-
-
 @dataclass(frozen=True, order=True)
 class ArxivId:
     """An arXiv identifier split into its versionless id and optional version."""

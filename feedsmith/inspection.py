@@ -4,7 +4,9 @@ For `feedsmith topics`: ``topic_summaries`` (entries per topic, newest entry), `
 (every topic's verdict on one stored paper, with the words that decided it) and ``try_rule`` (what
 a rule not yet in the configuration would catch). For `feedsmith entries show`: ``describe_entry``
 (where a stored entry came from, and its topics' verdicts). Both verdicts come from
-``explain_entry``. They read the store and never write it, and never create one.
+``explain_entry``. They read the store and never write it, and never create one. ``like`` rules
+are scored on the stored vocabulary (``similar.read_only``); ``try`` fetches an example paper
+that is nowhere in the store from arXiv, without keeping it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from .errors import ArgumentError, ConfigError, StoreError
 from .ids import extract_arxiv_id
 from .merge import fingerprint
 from .model import Entry
+from .similar import Scorer, arxiv_fetcher, read_only
 from .store import Store, open_store
 from .topics import (
     Match,
@@ -72,6 +75,8 @@ class TryResult:
     added: frozenset[str]
     dropped: tuple[Entry, ...]
     base: str | None
+    missing: tuple[str, ...] = ()
+    """Example papers of a ``like`` rule that could be read neither from the store nor arXiv."""
 
     @property
     def toml(self) -> str:
@@ -112,9 +117,10 @@ def show_entry(config: Config, reference: str, *, lock_timeout: float = READ_LOC
     """The lines that describe the stored entry ``reference`` (an arXiv id, URL or guid)."""
     with existing_store(config, lock_timeout) as store:
         entry = find_entry(store, reference)
+        scorer = read_only(store, config.topics)
     if entry is None:
         raise StoreError(f"no stored entry for {reference!r}")
-    return describe_entry(entry, config.topics)
+    return describe_entry(entry, config.topics, scorer)
 
 
 def topic_summaries(config: Config, *, lock_timeout: float = READ_LOCK_TIMEOUT
@@ -140,9 +146,10 @@ def find_paper(store: Store, reference: str) -> Entry:
     return entry
 
 
-def explain_entry(entry: Entry, topics: Iterable[Topic]) -> Explanation:
-    """The verdict of each of ``topics`` on ``entry``."""
-    return Explanation(entry, TopicMatcher(compile_topic(t) for t in topics).explain(entry))
+def explain_entry(entry: Entry, topics: Iterable[Topic], scorer: Scorer | None = None
+                  ) -> Explanation:
+    """The verdict of each of ``topics`` on ``entry`` (``scorer`` scoring the ``like`` ones)."""
+    return Explanation(entry, TopicMatcher((compile_topic(t) for t in topics), scorer).explain(entry))
 
 
 def explain_paper(config: Config, reference: str, *, lock_timeout: float = READ_LOCK_TIMEOUT
@@ -150,7 +157,8 @@ def explain_paper(config: Config, reference: str, *, lock_timeout: float = READ_
     """Every configured topic's verdict on the stored paper ``reference``."""
     with existing_store(config, lock_timeout) as store:
         entry = find_paper(store, reference)
-    return explain_entry(entry, config.topics)
+        scorer = read_only(store, config.topics)
+    return explain_entry(entry, config.topics, scorer)
 
 
 def parse_rule(items: tuple[str, ...]) -> dict[str, object]:
@@ -176,9 +184,10 @@ def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None,
         topic = topic_from_table(base or TRIAL_SLUG, table, where="--rule")
     except ConfigError as exc:
         raise ArgumentError(str(exc)) from None
-    matcher = TopicMatcher([compile_topic(topic)])
     with existing_store(config, lock_timeout) as store:
         everything = store.get_many(key for _, key in store.keys_by_first_seen())
+        scorer = read_only(store, [topic], arxiv_fetcher(config))
+    matcher = TopicMatcher([compile_topic(topic)], scorer)
     caught = tuple((e, matcher.explain(e)[0]) for e in everything if matcher.classify(e))
     keys = {e.key for e, _ in caught}
     before = {e.key for e in everything if base in e.topics} if base else set()
@@ -190,10 +199,12 @@ def try_rule(config: Config, items: tuple[str, ...], *, base: str | None = None,
         added=frozenset(keys - before) if base else frozenset(),
         dropped=tuple(e for e in everything if e.key in before - keys),
         base=base,
+        missing=scorer.missing if scorer is not None else (),
     )
 
 
-def describe_entry(entry: Entry, topics: Iterable[Topic]) -> list[str]:
+def describe_entry(entry: Entry, topics: Iterable[Topic], scorer: Scorer | None = None
+                   ) -> list[str]:
     """Lines explaining ``entry``: identity, dates, sources, who won each field, history, and
     the verdict of each of ``topics``."""
     lines = [
@@ -229,7 +240,7 @@ def describe_entry(entry: Entry, topics: Iterable[Topic]) -> list[str]:
         run = f" run {_iso(change.run)}" if change.run else ""
         lines.append(f"  {_iso(change.at)}{run} {change.source}: {change.what}")
     lines.append("topics:")
-    for match in explain_entry(entry, topics).matches:
+    for match in explain_entry(entry, topics, scorer).matches:
         mark = "in " if match.matched else "out"
         words = f": {', '.join(match.words)}" if match.words else ""
         lines.append(f"  {mark} {match.slug} ({match.reason}{words})")

@@ -23,6 +23,7 @@ from .model import Seed
 from .publish import check_output_is_ours, publish
 from .report import BuildReport
 from .seed import read_seeds
+from .similar import check_available
 from .store import DEFAULT_LOCK_TIMEOUT, open_store
 
 log = logging.getLogger("feedsmith")
@@ -33,6 +34,7 @@ def crawl_sources(config: Config, *, now: datetime | None = None,
                   progress: Progress | None = None,
                   addresses: Addresses | None = None) -> BuildReport:
     """Crawl every source into the store without rendering anything."""
+    check_available(config.topics)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     report = BuildReport()
     with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
@@ -51,6 +53,7 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
     RenderError before anything is read or written if the site would overwrite files feedsmith
     did not write, unless ``force``. ``sleep`` and ``addresses`` replace the real waits and
     network (tests)."""
+    check_available(config.topics)
     now = (now or datetime.now(UTC)).replace(microsecond=0)
     if not force:
         check_output_is_ours(config)

@@ -2,9 +2,9 @@
 
 ``site_view`` chooses each feed's entries with indexed queries (newest first per topic, within
 the feed's window and bounds) and decodes only those, and each digest feed's newest stored
-digests; ``publish`` renders every file (``feedsmith.render``) and writes them atomically, or
-skips the render entirely when nothing it depends on changed since the last build
-(``site_is_current``).
+digests; ``publish`` renders every file (``feedsmith.render``), adds the search bundle (Pagefind
+runs only when a page changed: ``search_files``) and writes them atomically, or skips the render
+entirely when nothing it depends on changed since the last build (``site_is_current``).
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from .config import Config
 from .errors import RenderError
 from .model import Digest, Entry
 from .periods import DAILY, next_boundary
-from .render import DigestView, FeedView, SiteView, site_file_names, site_files
+from .render import DigestView, FeedView, SiteView, search, site_file_names, site_files
 from .render.site import WriteReport, foreign_files, write_site
 from .report import BuildReport
 from .store import Store
 from .topics import ALL, Topic
+
+ALL_NAME = "All papers"
 
 
 def feed_bounds(config: Config, topic: Topic | None) -> tuple[timedelta, int, int]:
@@ -64,25 +66,25 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
     """The feeds to publish, read from the store: only the entries a feed can hold are decoded."""
     site = config.site
     base = site.base_url if site.base_url.endswith("/") else site.base_url + "/"
-    feeds: list[tuple[str, str, str, Topic | None]] = [
-        (ALL, f"{site.title}: all papers", site.description, None)
-    ]
-    feeds += [(t.slug, f"{site.title}: {t.title}", t.description, t) for t in config.topics]
+    feeds: list[tuple[str, str, str, str, Topic | None]] = [
+        (ALL, "all papers", ALL_NAME, site.description, None)]
+    feeds += [(t.slug, t.title, t.title, t.description, t) for t in config.topics]
     counts = store.topic_counts()
     counts[ALL] = store.count()
     newest = {slug: store.newest_keys(None if slug == ALL else slug, feed_bounds(config, rule)[2])
-              for slug, _, _, rule in feeds}
+              for slug, _, _, _, rule in feeds}
     wanted = sorted({key for keys in newest.values() for key in keys})
     decoded = {entry.key: entry for entry in store.get_many(wanted)}
     views = []
-    for slug, title, description, rule in feeds:
+    for slug, title, name, description, rule in feeds:
         members = [decoded[key] for key in newest[slug] if key in decoded]
         chosen = select_window(members, config, now, topic=rule)
         updated = max((e.updated for e in chosen if e.updated), default=store.created)
-        views.append(FeedView(slug, title, description, base, tuple(chosen), updated,
-                              counts.get(slug, 0)))
+        views.append(FeedView(slug, f"{site.title}: {title}", description, base, tuple(chosen),
+                              updated, counts.get(slug, 0), name))
     return SiteView(site.title, site.description, site.author, base, tuple(views),
-                    digest_views(config, store, [(slug, title, rule) for slug, title, _, rule in feeds]))
+                    digest_views(config, store, [(slug, f"{site.title}: {title}", rule)
+                                                 for slug, title, _, _, rule in feeds]))
 
 
 def digest_views(config: Config, store: Store, feeds: list[tuple[str, str, Topic | None]]
@@ -113,6 +115,7 @@ def digest_views(config: Config, store: Store, feeds: list[tuple[str, str, Topic
 # when an entry ages out of one, at ``valid_until``. When none of these moved and every file is still
 # on disk, rendering would rewrite nothing: skip it instead of decoding the whole store.
 _BUILD_META = "last-build"
+_SEARCH_META = "last-search-index"
 
 
 @cache
@@ -152,8 +155,8 @@ def _valid_until(view: SiteView, config: Config, now: datetime) -> datetime | No
 
 
 def remember_build(config: Config, store: Store, view: SiteView, files: dict[str, bytes],
-                   now: datetime) -> None:
-    """Record what this build was made from, for ``site_is_current``."""
+                   now: datetime, search_input: str) -> None:
+    """Record what this build was made from, for ``site_is_current`` and ``search_files``."""
     until = _valid_until(view, config, now)
     store.set_meta(_BUILD_META, {
         "fingerprint": build_fingerprint(config, store),
@@ -161,6 +164,24 @@ def remember_build(config: Config, store: Store, view: SiteView, files: dict[str
         "files": sorted(files),
         "counts": {v.slug: len(v.entries) for v in view.feeds},
     })
+    store.set_meta(_SEARCH_META, {"input": search_input,
+                                  "files": sorted(n for n in files if n.startswith(search.FOLDER + "/"))})
+
+
+def search_files(config: Config, store: Store, files: dict[str, bytes]) -> tuple[dict[str, bytes], str]:
+    """The search bundle for the pages in ``files``, and the fingerprint of what it indexes.
+    Pagefind runs only when a page changed since the bundle on disk was made (or a file of that
+    bundle is gone); otherwise that bundle is read back, so nothing is rewritten."""
+    pages = search.pages_to_index(files)
+    fingerprint = search.input_fingerprint(pages)
+    last = store.meta(_SEARCH_META)
+    out = config.site.output
+    if isinstance(last, dict) and last.get("input") == fingerprint and last.get("files"):
+        try:
+            return {name: (out / name).read_bytes() for name in last["files"]}, fingerprint
+        except OSError:  # a file of that bundle is gone: make it again
+            pass
+    return search.search_bundle(pages), fingerprint
 
 
 def site_is_current(config: Config, store: Store, now: datetime, report: BuildReport) -> bool:
@@ -199,5 +220,7 @@ def publish(config: Config, store: Store, now: datetime, report: BuildReport) ->
     view = site_view(config, store, now)
     report.topic_counts = {v.slug: len(v.entries) for v in view.feeds}
     files = site_files(view)
+    bundle, search_input = search_files(config, store, files)
+    files.update(bundle)
     report.write = write_site(config.site.output, files)
-    remember_build(config, store, view, files, now)
+    remember_build(config, store, view, files, now, search_input)

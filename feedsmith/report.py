@@ -43,6 +43,9 @@ class BuildReport:
     seeded: int | None = None
     digests: int = 0
     """Digests made by this build (of periods with papers)."""
+    notes: list[str] = field(default_factory=list)
+    """What else the run has to say: a refitted similarity vocabulary, example papers of ``like``
+    rules that could not be read."""
 
     @property
     def failed(self) -> list[SourceResult]:

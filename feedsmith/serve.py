@@ -34,6 +34,12 @@ CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",  # the search (Pagefind) runs in the browser
+    # Pagefind's index: binary pieces the search script fetches
+    ".pagefind": "application/octet-stream",
+    ".pf_fragment": "application/octet-stream",
+    ".pf_index": "application/octet-stream",
+    ".pf_meta": "application/octet-stream",
 }
 
 

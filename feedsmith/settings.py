@@ -18,6 +18,7 @@ class HostLimits:
 
 
 ARXIV_LIMITS = HostLimits(concurrency=1, spacing=3.0)
+ARXIV_API = "https://export.arxiv.org/api/query"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class CrawlSettings:
     concurrency: int = 4
     spacing: float = 0.0
     hosts: tuple[tuple[str, HostLimits], ...] = (("arxiv.org", ARXIV_LIMITS),)
+    arxiv_api: str = ARXIV_API
+    """Where example papers of ``like`` rules that no source brought are fetched from, by id."""
 
     def limits_for(self, host: str) -> tuple[str, HostLimits]:
         """The gate name and limits for ``host``: a configured host also covers its subdomains

@@ -13,7 +13,12 @@ Schema (``PRAGMA user_version`` = the last migration applied):
   entry as JSON (``model.entry_to_record``); ``first_seen``/``updated`` are POSIX seconds.
 - ``entry_topics(topic, key, first_seen)``: topic membership, indexed newest first per topic.
 - ``seeds(key, guid, first_seen, updated)``: ids and dates read from a published site.
-- ``meta(name, value)``: JSON values: ``store`` (id, created), ``generation``, ``rules``, ...
+- ``meta(name, value)``: JSON values: ``store`` (id, created), ``generation``, ``rules``,
+  ``similarity`` (what the vocabulary was fitted on), ...
+- ``similar_terms(term, idf)``: the TF-IDF vocabulary and IDF weights of ``like`` rules, fitted
+  on the store's own text (``feedsmith.similar``); derived data, not exported.
+- ``similar_examples(arxiv_id, title, summary, fetched)``: example papers of ``like`` rules that
+  were fetched from arXiv because no source brought them: not entries, never published.
 - ``digests(slug, cadence, period, closes, papers, id, record)``: each closed period's digest per
   feed, frozen when made (``model.digest_to_record``); written once, never changed.
 - ``digest_sent(digest, recipient, message_id, sent, reply)``: each digest message the mail
@@ -32,7 +37,7 @@ import json
 import logging
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -64,6 +69,7 @@ EXPORT_FORMAT = 3
 Format 3 adds digest and sent lines after the entries; an export without any is format 2."""
 ENTRIES_ONLY_FORMAT = 2
 DEFAULT_LOCK_TIMEOUT = 60.0
+STREAM_BATCH = 500
 log = logging.getLogger("feedsmith")
 # What a full disk (or a quota, or a file-size limit) looks like: SQLite could not write, or could
 # not grow its shared-memory file (which it reports as an I/O error), or the OS said so.
@@ -96,7 +102,17 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
-    # digests (issue 17): each closed period's digest per feed, frozen when made, and each message
+    # 2: the TF-IDF vocabulary of `like` rules, and their example papers fetched from arXiv
+    """
+    CREATE TABLE similar_terms (term TEXT PRIMARY KEY, idf REAL NOT NULL) WITHOUT ROWID;
+    CREATE TABLE similar_examples (
+        arxiv_id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        fetched TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # 3: digests (issue 17): each closed period's digest per feed, frozen when made, and each message
     # the mail server accepted, per digest and recipient
     """
     CREATE TABLE digests (
@@ -211,8 +227,10 @@ class Store:
         return found
 
     def entries(self) -> Iterator[Entry]:
-        """Every stored entry, newest first."""
-        for key, text in self._all("SELECT key, record FROM entries ORDER BY first_seen DESC, key"):
+        """Every stored entry, newest first, read a few hundred at a time (write nothing before
+        the iteration ends)."""
+        for key, text in self._stream("SELECT key, record FROM entries "
+                                      "ORDER BY first_seen DESC, key"):
             yield self._decode(key, text)
 
     def put_many(self, entries: Iterable[Entry]) -> None:
@@ -311,6 +329,43 @@ class Store:
         """Every seed, as ``store export`` writes them: key -> guid, first_seen, updated."""
         return {key: {"first_seen": seen, "guid": guid, "updated": updated}
                 for key, guid, seen, updated in self._all("SELECT * FROM seeds ORDER BY key")}
+
+    # similarity ----------------------------------------------------------------------------
+    def texts(self) -> Iterator[tuple[str, str, str]]:
+        """(key, title, summary) of every stored entry, by key, read without decoding records, a
+        few hundred at a time (write nothing before the iteration ends)."""
+        yield from self._stream("SELECT key, coalesce(json_extract(record, '$.title'), ''), "
+                                "coalesce(json_extract(record, '$.summary'), '') FROM entries "
+                                "ORDER BY key")
+
+    def similarity_terms(self) -> dict[str, float]:
+        """The stored TF-IDF vocabulary: term -> IDF weight (empty when none was fitted)."""
+        return {term: float(idf) for term, idf in self._all("SELECT term, idf FROM similar_terms")}
+
+    def set_similarity_terms(self, idf: Mapping[str, float], info: Mapping[str, Any]) -> None:
+        """Replace the stored vocabulary with ``idf``, and its meta ``similarity`` with ``info``,
+        in one transaction."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM similar_terms")
+            db.executemany("INSERT INTO similar_terms VALUES (?, ?)", sorted(idf.items()))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('similarity', ?)",
+                       (json.dumps(dict(info), sort_keys=True),))
+
+    def examples(self, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """arXiv id -> (title, summary) of the fetched example papers among ``ids``."""
+        found = {}
+        for arxiv_id in ids:
+            row = self._one("SELECT title, summary FROM similar_examples WHERE arxiv_id = ?",
+                            (arxiv_id,))
+            if row is not None:
+                found[arxiv_id] = (str(row[0]), str(row[1]))
+        return found
+
+    def add_examples(self, examples: Mapping[str, tuple[str, str]], fetched: datetime) -> None:
+        """Keep fetched example papers (arXiv id -> title, summary)."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO similar_examples VALUES (?, ?, ?, ?)",
+                           [(i, t, s, fetched.isoformat()) for i, (t, s) in examples.items()])
 
     # digests -------------------------------------------------------------------------------
     def first_seen_between(self, start: datetime, end: datetime) -> list[Entry]:
@@ -551,6 +606,15 @@ class Store:
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         try:
             return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise store_error(self.directory, exc, f"store {self.directory} is damaged: {exc}") from None
+
+    def _stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
+        """The rows of ``sql``, fetched a batch at a time."""
+        try:
+            cursor = self._db.execute(sql, params)
+            while rows := cursor.fetchmany(STREAM_BATCH):
+                yield from rows
         except sqlite3.Error as exc:
             raise store_error(self.directory, exc, f"store {self.directory} is damaged: {exc}") from None
 

@@ -13,8 +13,8 @@ LAYERS = [
     {"http", "sources", "topics", "merge"},
     {"config"},
     {"crawl_cache", "convert", "store", "ingest", "seed", "render"},
-    {"report", "crawl", "publish", "entries", "inspection", "maintenance", "jobs", "serve", "init",
-     "digest", "mail"},
+    {"report", "similar", "crawl", "publish", "entries", "inspection", "maintenance", "jobs",
+     "serve", "init", "digest", "mail"},
     {"cli", "__init__", "__main__"},
 ]
 LAYER = {name: number for number, names in enumerate(LAYERS) for name in names}

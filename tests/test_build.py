@@ -16,7 +16,7 @@ from feedsmith.config import load_config
 from feedsmith.jobs import build
 from feedsmith.sources.hf import HF_HOST
 from tests.conftest import SNAPSHOT, write_config
-from tests.sitecheck import is_digest_file
+from tests.sitecheck import is_digest_file, site_state
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
 SLUGS = ["all", "multimodal", "image-generation", "fine-tuning", "long-context", "reasoning",
@@ -65,9 +65,9 @@ def test_rerun_rewrites_nothing_and_output_is_identical(snapshot_config: Path) -
     config = load_config(snapshot_config)
     build(config, now=T0)
     site = config.site.output
-    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in site.iterdir()}
+    before = site_state(site, mtimes=True)
     report = build(config, now=datetime(2026, 3, 14, 9, 30, tzinfo=UTC))
-    after = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in site.iterdir()}
+    after = site_state(site, mtimes=True)
     # Friday closed in between: its digests are new files; nothing else is rewritten
     assert report.write is not None and all(map(is_digest_file, report.write.written))
     assert {n: v for n, v in before.items() if not is_digest_file(n)} == {

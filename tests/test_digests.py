@@ -165,7 +165,8 @@ def test_the_fixed_digest_site_is_valid_everywhere(tmp_path: Path) -> None:
         "tag:feeds.example.org,2026-03-13:/ml/all/daily/2026-03-13",
         "tag:feeds.example.org,2026-03-12:/ml/all/daily/2026-03-12"]
     assert check_digest_feed(tmp_path, "all.weekly") == []
-    check_opml(files["feeds.opml"], ["all", "vision", "empty"], BASE, ["all.daily", "all.weekly"])
+    check_opml(files["feeds.opml"], ["all", "vision", "agents", "empty"], BASE,
+               ["all.daily", "all.weekly"])
     daily = files["all.daily.atom"].decode()
     assert "&lt;script&gt;" not in daily.replace("&amp;lt;script&amp;gt;", "")  # escaped twice in XML
     assert SCRIPT_TITLE not in files["all.daily.html"].decode()
@@ -340,8 +341,10 @@ def test_a_schema_1_store_upgrades_and_keeps_every_entry(
         assert db.execute("PRAGMA user_version").fetchone()[0] == 1
         assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'digests'").fetchall()
     report = build(config, now=DAY_CLOSED)
-    with sqlite3.connect(database) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    with sqlite3.connect(database) as db:  # through migration 2 (like) and 3 (digests)
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert {name for (name,) in db.execute("SELECT name FROM sqlite_master")} >= {
+            "similar_terms", "similar_examples", "digests", "digest_sent"}
         assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == 72
     assert report.new == 0 and report.digests > 0  # the day that closed since is made
     assert check_digest_feed(config.site.output, "all.daily")

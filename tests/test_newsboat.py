@@ -3,8 +3,9 @@
 The site is built from a local hf daily_papers file, served on 127.0.0.1 by ``start_server``;
 newsboat reloads, 5 papers are added to the source, the site is rebuilt, newsboat reloads again:
 its unread count grows by exactly 5 and only the 5 new papers are unread-and-new (no old paper is
-delivered again). ``make test`` installs newsboat (``make system-deps``); the test is skipped only
-when the binary is missing.
+delivered again). Every entry's authors show, from Atom and from RSS; ``feeds.opml`` imports with
+``all`` apart and the topics in one folder (newsboat: a tag). ``make test`` installs newsboat
+(``make system-deps``); the test is skipped only when the binary is missing.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ import pytest
 
 from feedsmith.config import Config, load_config, with_overrides
 from feedsmith.jobs import build
+from feedsmith.render import site_files
+from feedsmith.render.site import write_site
+from feedsmith.render.view import author_line
 from feedsmith.serve import RunningServer, start_server
 from tests.conftest import SNAPSHOT, write_config
-from tests.sitecheck import T0
+from tests.sitecheck import RECORDED, T0, fixed_site, recorded_entries
 
 NEWSBOAT = Path("/usr/bin/newsboat")
 pytestmark = [
@@ -122,3 +126,42 @@ def test_newsboat_sees_exactly_the_new_papers(tmp_path: Path,
     assert {guid for guid, _ in after} - {guid for guid, _ in before} == new_guids
     assert len(after) == len(before) + 5  # no old paper stored (delivered) a second time
     assert len({guid for guid, _ in after}) == len(after)
+
+
+def test_newsboat_shows_every_entry_author_in_atom_and_rss(
+        tmp_path: Path, served_site: tuple[Path, RunningServer]) -> None:
+    """Atom has one ``author`` per person (newsboat joins them), RSS one ``dc:creator`` line
+    (newsboat keeps only the last of several): either way the reader shows the same line, cut to
+    ten names and "et al." for the recorded paper with 19 authors."""
+    site, server = served_site
+    config = load_config(write_config(tmp_path, [("papers", "hf-daily", str(RECORDED))]))
+    build(with_overrides(config, base_url=server.url, output=site), now=T0)
+    expected = {entry.guid: author_line(entry) for entry in recorded_entries()}
+    assert expected["https://arxiv.org/abs/2605.05242"].endswith("Ming Zhong, et al.")
+    for ext in ("atom", "rss"):
+        home = tmp_path / f"newsboat-{ext}"
+        home.mkdir()
+        (home / "urls").write_text(f"{server.url}all.{ext}\n")
+        (home / "config").write_text("reload-threads 1\ndownload-retries 1\ndownload-timeout 30\n")
+        newsboat(home, "reload")
+        with sqlite3.connect(home / "cache.db") as db:
+            authors = dict(db.execute("SELECT guid, author FROM rss_item"))
+        assert authors == expected, ext
+
+
+def test_newsboat_imports_feeds_opml_with_all_apart_and_the_topics_in_one_folder(
+        tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    write_site(site, site_files(fixed_site()))
+    home = tmp_path / "newsboat"
+    home.mkdir()
+    (home / "urls").write_text("")
+    (home / "config").write_text("")
+    env = {**os.environ, "HOME": str(home), "TERM": "dumb"}
+    done = subprocess.run([str(NEWSBOAT), "-u", str(home / "urls"), "-c", str(home / "cache.db"),
+                           "-C", str(home / "config"), "-i", str(site / "feeds.opml")],
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    base = fixed_site().base_url
+    assert (home / "urls").read_text().splitlines() == [f"{base}all.atom"] + [
+        f'{base}{slug}.atom "Test site: topics"' for slug in ("vision", "agents", "empty")]

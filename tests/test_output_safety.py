@@ -3,6 +3,7 @@ and slugs too long to be file names are refused before anything is read or writt
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from feedsmith.cli import main
 from feedsmith.config import load_config, with_overrides
 from feedsmith.errors import ConfigError, RenderError
 from feedsmith.render import site_file_names, site_files
+from feedsmith.render.search import FIXED_FILES
 from feedsmith.render.site import MANIFEST, foreign_files, write_site
 from tests.conftest import SNAPSHOT, write_config
 from tests.sitecheck import fixed_site
@@ -67,7 +69,9 @@ def test_a_build_refuses_to_overwrite_files_it_did_not_write_unless_forced(tmp_p
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("my own home page")
-    (site / "feed.css").write_text("body { color: hotpink }")
+    (site / "style.css").write_text("body { color: hotpink }")
+    (site / "pagefind").mkdir()
+    (site / "pagefind" / "pagefind.js").write_text("// my own search")
     (site / "CNAME").write_text("papers.example.org")
     (site / "all.atom").symlink_to(tmp_path / "elsewhere.atom")  # even a dangling link is theirs
     config = snapshot_config(tmp_path)
@@ -75,10 +79,11 @@ def test_a_build_refuses_to_overwrite_files_it_did_not_write_unless_forced(tmp_p
 
     code, output = run_build(config)
     assert code == 1, output
-    assert "holds files feedsmith did not write: all.atom, feed.css, index.html" in output
+    assert ("holds files feedsmith did not write: all.atom, index.html, pagefind/pagefind.js, "
+            "style.css") in output
     assert "--force" in output
     assert folder_state(site) == before and sorted(p.name for p in site.iterdir()) == [
-        "CNAME", "all.atom", "feed.css", "index.html"]
+        "CNAME", "all.atom", "index.html", "pagefind", "style.css"]
     assert not (tmp_path / "cache").exists()  # nothing read, the store untouched
 
     code, output = run_build(config, "--force")
@@ -122,9 +127,37 @@ def test_every_file_is_in_the_manifest_before_it_exists_and_pages_come_last(tmp_
     assert report.written == sorted(report.written)
 
 
-def test_site_file_names_are_the_names_site_files_writes() -> None:
+def test_site_file_names_are_the_names_site_files_writes_and_every_search_bundle_has() -> None:
     site = fixed_site()
-    assert site_file_names(v.slug for v in site.feeds) == set(site_files(site))
+    assert site_file_names(v.slug for v in site.feeds) == set(site_files(site)) | set(FIXED_FILES)
+
+
+def test_the_search_subfolder_never_leads_a_write_or_a_removal_outside_the_folder(
+        tmp_path: Path) -> None:
+    site, elsewhere = tmp_path / "site", tmp_path / "elsewhere"
+    site.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "victim").write_text("keep me")
+    (site / "pagefind").symlink_to(elsewhere)
+    files = {**site_files(fixed_site()), "pagefind/pagefind.js": b"// search\n"}
+    with pytest.raises(RenderError, match="pagefind is a symlink"):
+        write_site(site, files)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["victim"]
+    (site / "pagefind").unlink()
+    # a manifest that names paths outside the folder (or into a folder feedsmith does not write)
+    # has those names ignored: a build never deletes them
+    (site / "notes").mkdir()
+    (site / "notes" / "mine.txt").write_text("mine")
+    (site / MANIFEST).write_text(json.dumps(["../elsewhere/victim", "pagefind/../../elsewhere/victim",
+                                             str(elsewhere / "victim"), "notes/mine.txt"]))
+    report = write_site(site, files)
+    assert report.removed == [] and (elsewhere / "victim").read_text() == "keep me"
+    assert (site / "notes" / "mine.txt").read_text() == "mine"
+    assert (site / "pagefind" / "pagefind.js").read_bytes() == b"// search\n"
+    # a stale file in the subfolder goes, and so does the subfolder once empty
+    del files["pagefind/pagefind.js"]
+    assert write_site(site, files).removed == ["pagefind/pagefind.js"]
+    assert not (site / "pagefind").exists()
 
 
 # topic slugs ------------------------------------------------------------------------------------

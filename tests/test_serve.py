@@ -57,7 +57,7 @@ def served(site_dir: Path) -> Iterator[RunningServer]:
     ("all.rss", "application/rss+xml; charset=utf-8"),
     ("all.json", "application/feed+json; charset=utf-8"),
     ("feeds.opml", "text/x-opml; charset=utf-8"),
-    ("feed.css", "text/css; charset=utf-8"),
+    ("style.css", "text/css; charset=utf-8"),
     ("index.html", "text/html; charset=utf-8"),
     ("vision.html", "text/html; charset=utf-8"),
 ])

@@ -28,6 +28,7 @@ from feedsmith.crawl_cache import CRAWL_CACHE_DIR, CrawlCache
 from feedsmith.jobs import build
 from feedsmith.store import open_store
 from tests.conftest import FIXTURES, ROOT, SNAPSHOT, write_config
+from tests.sitecheck import site_state
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
 DATA = Path(__file__).resolve().parent / "data"
@@ -97,12 +98,11 @@ def test_deleting_the_crawl_cache_downloads_again_and_changes_no_feed_byte(
     build(config, now=T0)
     build(config, now=T0 + timedelta(hours=1))
     assert feed.conditional == [False, True]  # the second run asked "changed since?" and got 304
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in config.site.output.iterdir()}
+    before = site_state(config.site.output, mtimes=True)
     shutil.rmtree(config.site.cache / CRAWL_CACHE_DIR)
     report = build(config, now=T0 + timedelta(hours=2))
     assert feed.conditional[-1] is False and report.new == 0 and report.changed == 0
-    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in config.site.output.iterdir()} == before
+    assert site_state(config.site.output, mtimes=True) == before
 
 
 def test_a_damaged_crawl_cache_is_a_cache_miss_not_a_damaged_store(

@@ -24,6 +24,7 @@ from feedsmith.errors import StoreError
 from feedsmith.jobs import build
 from feedsmith.store import open_store
 from tests.conftest import ROOT, SNAPSHOT, write_config
+from tests.sitecheck import site_state
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
 FEED_EXTENSIONS = (".atom", ".rss", ".json")
@@ -98,12 +99,12 @@ def _built(tmp_path: Path) -> tuple[Path, Path]:
 def test_second_concurrent_build_is_refused_after_timeout_without_damage(tmp_path: Path) -> None:
     config_path, cache = _built(tmp_path)
     site = tmp_path / "site"
-    before = {p.name: p.read_bytes() for p in site.iterdir()}
+    before = site_state(site)
     with filelock.FileLock(str(cache / "lock"), timeout=5):
         result = run_cli("build", "--config", str(config_path), "--lock-timeout", "0.2")
     assert result.returncode == 1
     assert "locked by another feedsmith run" in result.stderr and "0.2 s" in result.stderr
-    assert {p.name: p.read_bytes() for p in site.iterdir()} == before  # nothing partial
+    assert site_state(site) == before  # nothing partial
     check = run_cli("store", "check", "--config", str(config_path))
     assert check.returncode == 0 and "ok, 72 entries" in check.stdout
 
@@ -197,8 +198,7 @@ def test_export_then_import_into_an_empty_cache_reproduces_byte_identical_feeds(
     rebuilt = with_overrides(config, cache=fresh, output=tmp_path / "site2")
     build(rebuilt, now=T0 + timedelta(days=3))
     build(config, now=T0 + timedelta(days=3))  # both stores make the digests of the same days
-    original = {p.name: p.read_bytes() for p in (tmp_path / "site").iterdir()}
-    assert {p.name: p.read_bytes() for p in (tmp_path / "site2").iterdir()} == original
+    assert site_state(tmp_path / "site2") == site_state(tmp_path / "site")
 
 
 def _lost_cache_rebuild(tmp_path: Path, seed_from: str) -> tuple[Path, Path]:

@@ -157,9 +157,11 @@ def test_re_items_are_case_insensitive_regexes() -> None:
 
 
 def test_fingerprint_covers_every_rule_field_and_nothing_else() -> None:
-    base = rule(any=["a"])
+    base = rule(any=["a"], like=["2309.12307"])
     changes = {"any": ("b",), "all": ("c",), "none": ("d",), "regex": "e", "categories": ("cs.CL",),
-               "sources": ("hf",), "min_upvotes": 3, "fields": ("title",)}
+               "sources": ("hf",), "min_upvotes": 3, "fields": ("title",),
+               "authors": ("Yann LeCun",), "organizations": ("TIGER-Lab",),
+               "like": ("2402.13753",), "similarity": 0.3}
     assert set(changes) == RULE_KEYS
     seen = {rules_fingerprint([base])}
     for name, value in changes.items():
@@ -169,6 +171,12 @@ def test_fingerprint_covers_every_rule_field_and_nothing_else() -> None:
     cosmetic = replace(base, title="T", description="D", window=timedelta(days=2), min_entries=1,
                        max_entries=3, sort="upvotes")
     assert rules_fingerprint([cosmetic]) == rules_fingerprint([base])
+
+
+def test_rules_without_the_newer_keys_keep_their_fingerprints() -> None:
+    # a store classified before authors, organizations and like existed is not re-classified
+    assert rules_fingerprint([rule(any=["a"])]) == (
+        "8db2baa40c82c51e5c8c3db41cd8501bd7fa2b0b07fbd3e8e89ebfd813f9d797")  # as before
 
 
 def test_fingerprint_changes_with_the_matching_code(monkeypatch: pytest.MonkeyPatch) -> None:

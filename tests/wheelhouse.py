@@ -38,24 +38,27 @@ def runtime_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[Requ
 
 
 def runtime_distributions(requirements: list[Requirement]) -> list[metadata.Distribution]:
-    """The installed distributions ``requirements`` need on this interpreter, transitively;
-    LookupError naming a requirement that is not installed."""
+    """The installed distributions ``requirements`` need on this interpreter, transitively, with
+    what their requested extras pull in (``pagefind[bin]``); LookupError naming a requirement that
+    is not installed."""
     found: dict[str, metadata.Distribution] = {}
-    todo = list(requirements)
+    done: set[tuple[str, str]] = set()  # (distribution, extra) already followed
+    todo = [(requirement, "") for requirement in requirements]
     while todo:
-        requirement = todo.pop()
-        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+        requirement, wanted_by = todo.pop()
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": wanted_by}):
             continue
         name = canonicalize_name(requirement.name)
-        if name in found:
-            continue
         try:
-            dist = metadata.distribution(name)
+            dist = found.get(name) or metadata.distribution(name)
         except metadata.PackageNotFoundError:
             raise LookupError(f"{requirement} is not installed: run `make test` (or pip install "
                               "-e .) first") from None
         found[name] = dist
-        todo.extend(Requirement(line) for line in dist.requires or [])
+        for extra in {"", *requirement.extras}:
+            if (name, extra) not in done:
+                done.add((name, extra))
+                todo.extend((Requirement(line), extra) for line in dist.requires or [])
     return [found[name] for name in sorted(found)]
 
 
@@ -84,8 +87,11 @@ def repack(dist: metadata.Distribution, folder: Path) -> Path:
         for file in files:
             if file.parts[0] == info and file.name in INSTALLER_FILES:
                 continue
-            data = Path(str(dist.locate_file(file))).read_bytes()
-            archive.writestr(file.as_posix(), data)
+            path = Path(str(dist.locate_file(file)))
+            data = path.read_bytes()
+            entry = zipfile.ZipInfo(file.as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            entry.external_attr = path.stat().st_mode << 16  # file type and mode: a binary stays executable
+            archive.writestr(entry, data, zipfile.ZIP_DEFLATED)
             record.append(f"{file.as_posix()},{_record_hash(data)},{len(data)}")
         record.append(f"{info}/RECORD,,")
         archive.writestr(f"{info}/RECORD", "\n".join(record) + "\n")

@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 import jinja2
 
 from ..model import Entry
+from .view import author_line
 
 T = TypeVar("T")
 
@@ -28,8 +29,9 @@ def environment() -> jinja2.Environment:
 
 
 def entry_html(entry: Entry) -> str:
-    """The abstract, authors, links and categories of ``entry`` as an HTML fragment."""
-    return environment().get_template("entry.html").render(entry=entry).strip()
+    """The TL;DR, thumbnail, authors, abstract, links and categories of ``entry`` as an HTML
+    fragment: what every feed format carries as the entry's content (no live number)."""
+    return environment().get_template("entry.html").render(entry=entry, authors=author_line(entry)).strip()
 
 
 class PerEntry(Generic[T]):

@@ -76,10 +76,11 @@ def _add_digest(fg: Any, view: DigestView, digest: Digest, *, rss: bool) -> None
 
 
 def _feed(view: DigestView, site: SiteView, extension: str) -> bytes:
-    fg = feeds.feed_generator(view, site, self_extension=extension)
+    rss = extension == "rss"
+    fg = feeds.feed_generator(view, site, rss=rss)
     for digest in view.digests:
-        _add_digest(fg, view, digest, rss=extension == "rss")
-    return feeds.serialize(fg, extension)
+        _add_digest(fg, view, digest, rss=rss)
+    return feeds.serialize(fg, rss=rss)
 
 
 def _json_feed(view: DigestView, site: SiteView) -> bytes:

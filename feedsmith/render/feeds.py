@@ -3,24 +3,36 @@
 In: a ``FeedView``. Out: deterministic bytes. Every date is set explicitly (feedgen would stamp
 now()), entries are appended in our order, the generator is fixed, each entry has exactly one link
 (bug #135 would turn a second one into a second alternate link); the thumbnail goes into a
-``media:thumbnail`` element through feedgen's media extension and into the HTML content. Each
-document starts with an ``xml-stylesheet`` instruction pointing to ``feed.css`` so a browser
-shows it as readable text.
+``media:thumbnail`` element through feedgen's media extension and into the HTML content.
+
+Each entry carries its authors (Atom: one ``author`` each; RSS: one ``dc:creator`` line, since
+readers such as newsboat keep only the last of several), cut alike in every format
+(``shown_authors``); its topics and arXiv categories as ``category`` elements with their schemes
+(RSS: ``domain``); and its one-line TL;DR, when Hugging Face gave one, as the Atom summary and the
+start of the RSS description. A feed's ``alternate`` link is its topic's HTML page: browsers do
+not render feeds, readers do.
 """
 
 from __future__ import annotations
 
 from html import escape
-from importlib import resources
 
 from feedgen.feed import FeedGenerator
 
 from ..model import Entry
 from .content import EntryHTML
-from .view import FEED_CSS, GENERATOR, GENERATOR_URI, FeedLike, FeedView, SiteView
+from .view import (
+    GENERATOR,
+    GENERATOR_URI,
+    FeedLike,
+    FeedView,
+    SiteView,
+    author_line,
+    shown_authors,
+)
 
 
-def feed_generator(view: FeedLike, site: SiteView, *, self_extension: str) -> FeedGenerator:
+def feed_generator(view: FeedLike, site: SiteView, *, rss: bool) -> FeedGenerator:
     """A feedgen generator with ``view``'s feed-level elements set, every date explicit."""
     fg = FeedGenerator()
     fg.load_extension("media", atom=True, rss=True)
@@ -31,72 +43,67 @@ def feed_generator(view: FeedLike, site: SiteView, *, self_extension: str) -> Fe
     fg.generator(GENERATOR, uri=GENERATOR_URI)
     fg.language("en")
     # RSS <channel><link> is the LAST link added: self first, alternate last.
-    fg.link(href=view.url(self_extension), rel="self")
+    fg.link(href=view.url("rss" if rss else "atom"), rel="self")
     fg.link(href=view.url("html"), rel="alternate")
     fg.updated(view.updated)
     fg.lastBuildDate(view.updated)
     return fg
 
 
-def _generator(view: FeedView, site: SiteView, *, self_extension: str,
-               html_of: EntryHTML) -> FeedGenerator:
-    fg = feed_generator(view, site, self_extension=self_extension)
+def _generator(view: FeedView, site: SiteView, *, rss: bool, html_of: EntryHTML) -> FeedGenerator:
+    fg = feed_generator(view, site, rss=rss)
+    if rss:  # an entry's authors: one dc:creator line
+        fg.load_extension("dc", atom=False, rss=True)
     for entry in view.entries:
-        _add_entry(fg, entry, html_of, rss=self_extension == "rss")
+        _add_entry(fg, entry, site, html_of, rss=rss)
     return fg
 
 
-def _add_entry(fg: FeedGenerator, entry: Entry, html_of: EntryHTML, *, rss: bool = False) -> None:
+def _add_entry(fg: FeedGenerator, entry: Entry, site: SiteView, html_of: EntryHTML, *,
+               rss: bool) -> None:
     fe = fg.add_entry(order="append")
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=entry.guid.startswith(("http://", "https://")))
     fe.title(entry.title or "(untitled)")
     if entry.links.url:  # an http(s) URL or None; a guid like urn:... or tag:... is no link
         fe.link(href=entry.links.url)
-    for name in entry.authors:
-        fe.author({"name": name})
+    if rss:
+        if entry.authors:
+            fe.dc.dc_creator(author_line(entry))
+    else:
+        for name in shown_authors(entry):
+            fe.author({"name": name})
     fe.published(entry.first_seen)
     fe.updated(entry.updated)
-    for term in entry.categories:
-        fe.category(term=term)
-    # RSS <description> is HTML: plain text must be escaped once more, or a reader would run the
-    # "<script>" a summary mentions as text. Atom <summary> is type="text".
-    summary = entry.summary or entry.title
-    fe.summary(escape(summary, quote=False) if rss else summary)
+    for category in site.categories(entry):
+        fe.category({key: value for key, value in (("term", category.term), ("scheme", category.scheme),
+                                                   ("label", category.label)) if value})
+    fe.summary(rss_description(entry) if rss else entry.tldr or entry.summary or entry.title)
     fe.content(html_of(entry), type="html")
     if entry.thumbnail:
         fe.media.thumbnail(url=entry.thumbnail, group=None)
 
 
-STYLESHEET = f'<?xml-stylesheet type="text/css" href="{FEED_CSS}"?>\n'.encode()
+def rss_description(entry: Entry) -> str:
+    """An RSS ``<description>`` (HTML): the TL;DR, then the abstract, each in a paragraph; an
+    entry without a TL;DR has its abstract (else its title) alone. Plain text is escaped once
+    more, or a reader would run the "<script>" a summary mentions as text."""
+    if not entry.tldr:
+        return escape(entry.summary or entry.title, quote=False)
+    paragraphs = [entry.tldr, entry.summary] if entry.summary else [entry.tldr]
+    return "\n".join(f"<p>{escape(text, quote=False)}</p>" for text in paragraphs)
 
 
-def with_stylesheet(document: bytes) -> bytes:
-    """``document`` with the ``xml-stylesheet`` instruction right after its XML declaration."""
-    declaration, newline, rest = document.partition(b"\n")
-    if not declaration.startswith(b"<?xml ") or not newline:
-        return STYLESHEET + document
-    return declaration + newline + STYLESHEET + rest
-
-
-def feed_css() -> bytes:
-    """The stylesheet that makes an Atom or RSS file readable when opened in a browser."""
-    return (resources.files("feedsmith") / "templates" / FEED_CSS).read_bytes()
-
-
-def serialize(fg: FeedGenerator, extension: str) -> bytes:
-    """The Atom (``extension`` "atom") or RSS document of ``fg``, with the stylesheet line."""
-    document = fg.atom_str(pretty=True) if extension == "atom" else fg.rss_str(pretty=True)
-    return with_stylesheet(bytes(document))
+def serialize(fg: FeedGenerator, *, rss: bool) -> bytes:
+    """The RSS (``rss``) or else Atom document of ``fg``."""
+    return bytes(fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True))
 
 
 def atom(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an Atom 1.0 document."""
-    return serialize(_generator(view, site, self_extension="atom", html_of=html_of or EntryHTML()),
-                     "atom")
+    return serialize(_generator(view, site, rss=False, html_of=html_of or EntryHTML()), rss=False)
 
 
 def rss(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an RSS 2.0 document."""
-    return serialize(_generator(view, site, self_extension="rss", html_of=html_of or EntryHTML()),
-                     "rss")
+    return serialize(_generator(view, site, rss=True, html_of=html_of or EntryHTML()), rss=True)

@@ -1,33 +1,69 @@
-"""HTML pages: a ``SiteView`` in, ``index.html`` and one ``<slug>.html`` per feed out.
+"""HTML pages: a ``SiteView`` in, ``index.html``, ``search.html``, the stylesheet and one
+``<slug>.html`` per feed out.
 
 Links between pages and to feeds are relative, so the folder works on any host and sub-path.
-Source text is escaped by jinja2's autoescaping; nothing here builds markup by hand.
+Source text is escaped by jinja2's autoescaping; nothing here builds markup by hand. The pages
+show the live numbers (upvotes, comments, stars, trending rank) the feeds leave out, and load
+nothing from another host (no thumbnail: the feeds carry it). Topic pages mark what Pagefind
+indexes (``data-pagefind-body``; see ``search``); only ``search.html`` runs a script.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
+from importlib import resources
+
 from markupsafe import Markup
 
 from ..model import Entry
-from .content import EntryHTML, PerEntry, environment
-from .view import INDEX, SiteView
+from .content import PerEntry, environment
+from .view import INDEX, SEARCH, STYLE_CSS, FeedView, SiteView, author_line, entry_anchor
 
-NEWEST_ON_INDEX = 10
+NEWEST_ON_INDEX = 3
+HF_ORGANIZATIONS = "https://hf-proxy-2.923828430.workers.dev/"
+_HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def pages(site: SiteView, html_of: EntryHTML | None = None) -> dict[str, bytes]:
-    """``index.html`` and each feed's page, by file name. Each entry's ``<article>`` is rendered
-    once and reused on every topic page that lists it."""
+def organization_url(entry: Entry) -> str | None:
+    """The Hugging Face page of ``entry``'s organisation, when its handle is a plain name."""
+    org = entry.organization
+    return HF_ORGANIZATIONS + org.name if org and _HANDLE.match(org.name) else None
+
+
+def newest(view: FeedView, count: int = NEWEST_ON_INDEX) -> list[Entry]:
+    """The ``count`` entries of ``view`` first seen last (whatever the topic's sort)."""
+    return sorted(view.entries, key=_first_seen, reverse=True)[:count]
+
+
+def _first_seen(entry: Entry) -> datetime:
+    return entry.first_seen or _NEVER
+
+
+def style_css() -> bytes:
+    """The stylesheet every page links to."""
+    return (resources.files("feedsmith") / "templates" / STYLE_CSS).read_bytes()
+
+
+def pages(site: SiteView) -> dict[str, bytes]:
+    """The index, the search page, the stylesheet and each feed's page, by file name. Each
+    entry's ``<article>`` is rendered once and reused on every topic page that lists it."""
     env = environment()
-    html_of = html_of or EntryHTML()
     article_page = env.get_template("article.html")
 
     def render_article(entry: Entry) -> Markup:
-        return Markup(article_page.render(entry=entry, content=Markup(html_of(entry))))
+        return Markup(article_page.render(
+            entry=entry, anchor=entry_anchor(entry), authors=author_line(entry),
+            topics=site.entry_topics(entry), org_url=organization_url(entry)))
 
     article = PerEntry(render_article)
-
-    files = {INDEX: env.get_template("index.html").render(site=site, newest=NEWEST_ON_INDEX).encode()}
+    files = {
+        INDEX: env.get_template("index.html").render(
+            site=site, newest_of=newest, anchor=entry_anchor).encode(),
+        SEARCH: env.get_template("search.html").render(site=site).encode(),
+        STYLE_CSS: style_css(),
+    }
     topic_page = env.get_template("topic.html")
     for view in site.feeds:
         files[view.file("html")] = topic_page.render(site=site, view=view, article=article).encode()

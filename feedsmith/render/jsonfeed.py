@@ -1,8 +1,9 @@
 """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): a ``FeedView`` in, deterministic bytes out.
 
 Keys come in a fixed order, the layout is compact, absent optional values are left out (never
-``null``). Ids, dates and entry order are the same as in the Atom and RSS files of the same feed;
-like them, no churning number (upvotes, rank) goes in.
+``null``). Ids, dates, entry order, authors, summary (the TL;DR when there is one) and categories
+(as ``tags``: topic names, then arXiv categories) are the same as in the Atom and RSS files of the
+same feed; like them, no churning number (upvotes, stars, rank) goes in.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from ..model import Entry
 from .content import EntryHTML
-from .view import FeedLike, FeedView, SiteView
+from .view import FeedLike, FeedView, SiteView, shown_authors
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -23,7 +24,7 @@ def rfc3339(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def _item(entry: Entry, html_of: EntryHTML) -> dict[str, Any]:
+def _item(entry: Entry, site: SiteView, html_of: EntryHTML) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.guid,
     }
@@ -32,7 +33,7 @@ def _item(entry: Entry, html_of: EntryHTML) -> dict[str, Any]:
     item.update({
         "title": entry.title or "(untitled)",
         "content_html": html_of(entry),
-        "summary": entry.summary or entry.title,
+        "summary": entry.tldr or entry.summary or entry.title,
     })
     if entry.thumbnail:
         item["image"] = entry.thumbnail
@@ -41,9 +42,10 @@ def _item(entry: Entry, html_of: EntryHTML) -> dict[str, Any]:
     if entry.updated is not None:
         item["date_modified"] = rfc3339(entry.updated)
     if entry.authors:
-        item["authors"] = [{"name": name} for name in entry.authors]
-    if entry.categories:
-        item["tags"] = list(entry.categories)
+        item["authors"] = [{"name": name} for name in shown_authors(entry)]
+    tags = list(dict.fromkeys(category.text for category in site.categories(entry)))
+    if tags:
+        item["tags"] = tags
     return item
 
 
@@ -63,7 +65,7 @@ def feed_head(view: FeedLike, site: SiteView) -> dict[str, Any]:
 def feed_document(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> dict[str, Any]:
     """``view`` as a JSON Feed 1.1 object."""
     html_of = html_of or EntryHTML()
-    return {**feed_head(view, site), "items": [_item(entry, html_of) for entry in view.entries]}
+    return {**feed_head(view, site), "items": [_item(entry, site, html_of) for entry in view.entries]}
 
 
 def dump(document: dict[str, Any]) -> bytes:

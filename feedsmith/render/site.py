@@ -12,6 +12,11 @@ The manifest (``MANIFEST``) names every file this tool wrote, and is written bef
 not in it is someone else's (``foreign_files``), even after a build killed halfway. Pages that
 link to other files (``index.html``, ``feeds.opml``, each feed's page) are written after the files
 they link to, so a build that fails halfway never leaves a page linking to a missing feed.
+
+Files are named relative to the folder: most are top-level names, and the search bundle's are
+inside ``SUBFOLDERS`` (``pagefind/fragment/en_1a2b3c4.pf_fragment``); a subfolder that is a
+symlink is refused, and one left empty by removed files is removed too. A manifest naming
+anything else (``../x``, ``/etc/x``, a dotfile) is ignored for that name.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import RenderError
+from .search import FOLDER as SEARCH_FOLDER
 from .view import INDEX, OPML
 
 MANIFEST = ".feedsmith-manifest.json"
+SUBFOLDERS = frozenset({SEARCH_FOLDER})  # the only folders feedsmith writes files into
 _TEMP_FILE = re.compile(r"^\.(?P<name>[^/]+)\.[a-z0-9_]{8}\.tmp$")  # what write_atomic's mkstemp makes
 
 
@@ -64,12 +71,20 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return True
 
 
+def is_own_name(name: str) -> bool:
+    """Whether ``name`` is one feedsmith may write or remove: a plain file name, or a relative
+    path into one of ``SUBFOLDERS`` with no empty, dot-named or backslashed part."""
+    parts = name.split("/")
+    return (all(part and not part.startswith(".") and "\\" not in part for part in parts)
+            and (len(parts) == 1 or parts[0] in SUBFOLDERS))
+
+
 def _previous_files(out: Path) -> set[str]:
     try:
         names = json.loads((out / MANIFEST).read_text())
     except (FileNotFoundError, ValueError):
         return set()
-    return {n for n in names if isinstance(n, str) and "/" not in n and not n.startswith(".")}
+    return {n for n in names if isinstance(n, str) and is_own_name(n)}
 
 
 def foreign_files(out: Path, names: Iterable[str]) -> list[str]:
@@ -84,8 +99,9 @@ def foreign_files(out: Path, names: Iterable[str]) -> list[str]:
 
 
 def _write_order(name: str) -> tuple[int, str]:
-    """Feeds first, then the digest feeds' pages (``<slug>.<cadence>.html``), then each feed's
-    page (which links to them), then the index and OPML list that link to them all."""
+    """Feeds, the stylesheet and the search bundle first, then the digest feeds' pages
+    (``<slug>.<cadence>.html``), then each feed's page (which links to them), then the index and
+    OPML list that link to them all."""
     if name in (INDEX, OPML):
         return (3, name)
     if name.endswith(".html"):
@@ -98,18 +114,54 @@ def _write_manifest(out: Path, names: Iterable[str]) -> None:
 
 
 def remove_stale_temp_files(out: Path, names: set[str]) -> list[str]:
-    """Delete the temp files an interrupted write of one of ``names`` left in ``out``; their names.
-    Only run while holding the store lock: a temp file of a concurrent writer looks the same."""
+    """Delete the temp files an interrupted write of one of ``names`` left in ``out`` (or in the
+    subfolder it is in); their names. Only run while holding the store lock: a temp file of a
+    concurrent writer looks the same."""
     removed = []
-    for child in out.iterdir():
-        match = _TEMP_FILE.match(child.name)
-        if match and match["name"] in names and child.is_file():
-            try:
-                child.unlink()
-                removed.append(child.name)
-            except FileNotFoundError:
-                pass
+    for folder in sorted({name.rpartition("/")[0] for name in names}):
+        where = out / folder
+        if _symlinked_folder(out, folder + "/") is not None or not where.is_dir():
+            continue
+        for child in where.iterdir():
+            match = _TEMP_FILE.match(child.name)
+            if match and f"{folder}/{match['name']}".lstrip("/") in names and child.is_file():
+                try:
+                    child.unlink()
+                    removed.append(f"{folder}/{child.name}".lstrip("/"))
+                except FileNotFoundError:
+                    pass
     return sorted(removed)
+
+
+def _symlinked_folder(out: Path, name: str) -> str | None:
+    """The folder on the way to file ``name`` that is a symlink, if any."""
+    return next((p for p in _parents(name.rpartition("/")[0]) if p and (out / p).is_symlink()), None)
+
+
+def _make_subfolders(out: Path, names: Iterable[str]) -> None:
+    """Create the subfolders ``names`` are in; RenderError for one that is a symlink (writing
+    through it would put files outside the output folder)."""
+    for folder in sorted({name.rpartition("/")[0] for name in names} - {""}):
+        link = _symlinked_folder(out, folder + "/")
+        if link is not None:
+            raise RenderError(f"cannot write site to {out}: {link} is a symlink")
+        (out / folder).mkdir(parents=True, exist_ok=True)
+
+
+def _parents(folder: str) -> list[str]:
+    """``a/b/c`` -> ``["a", "a/b", "a/b/c"]``."""
+    parts = folder.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def _remove_empty_subfolders(out: Path, removed: Iterable[str]) -> None:
+    """Remove the subfolders that removing the files ``removed`` left empty, deepest first."""
+    folders = {p for name in removed for p in _parents(name.rpartition("/")[0]) if p}
+    for folder in sorted(folders, key=lambda f: -f.count("/")):
+        try:
+            (out / folder).rmdir()
+        except OSError:  # not empty, or already gone
+            pass
 
 
 def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
@@ -120,15 +172,18 @@ def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
         previous = _previous_files(out)
         remove_stale_temp_files(out, previous | set(files) | {MANIFEST})
         _write_manifest(out, previous | set(files))  # every file is ours before it exists
+        _make_subfolders(out, files)
         for name in sorted(files, key=_write_order):
             if write_atomic(out / name, files[name]):
                 report.written.append(name)
             else:
                 report.unchanged.append(name)
         # lexists: False also for a name the filesystem refused when a failed build tried it
-        for name in sorted(n for n in previous - set(files) if os.path.lexists(out / n)):
+        for name in sorted(n for n in previous - set(files)
+                           if _symlinked_folder(out, n) is None and os.path.lexists(out / n)):
             (out / name).unlink(missing_ok=True)
             report.removed.append(name)
+        _remove_empty_subfolders(out, report.removed)
         _write_manifest(out, files)
     except OSError as exc:
         raise RenderError(f"cannot write site to {out}: {exc.strerror or exc}") from None

@@ -24,6 +24,7 @@ from ..dates import from_struct
 from ..errors import ConfigError, SourceError
 from ..ids import ArxivId, arxiv_key, extract_arxiv_id
 from ..model import Entry, Links
+from ..settings import ARXIV_API
 from ..text import clean_text, html_to_text, safe_url
 from . import (
     Option,
@@ -199,7 +200,6 @@ def _rss_entry(item: Any, raw: dict[str, str], *, source: str) -> Entry | None:
 
 
 # fetch plans ------------------------------------------------------------------------------------
-ARXIV_API = "https://export.arxiv.org/api/query"
 ARXIV_RSS = "https://rss.arxiv.org/rss/"
 REPLACE_TYPES = frozenset({"replace", "replace-cross"})
 

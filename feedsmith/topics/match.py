@@ -15,16 +15,25 @@ Phrase matching, exactly:
 decides it and the words a text must contain for it to have a chance. ``TopicMatcher`` indexes the
 phrases of many topics by those words, finds which phrases occur in an entry, and from that one
 set both decides membership (``classify``) and explains it (``explain``).
+
+``authors`` compares people's names by ``rules.name_parts``; ``organizations`` the Hugging Face
+organisation's handle or id, case-insensitive. ``like`` asks a ``SimilarityScorer``, a plain
+value the caller gives the matcher: a function from an entry to its similarity (0 to 1) to each
+example paper it knows, by arXiv id; the matcher asks it at most once per entry, and only when a
+topic that uses ``like`` is still in question.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..model import Entry
-from .rules import FIELDS, WORD_SEP, Topic, phrase_words, split_field
+from .rules import FIELDS, WORD_SEP, Name, Topic, name_parts, phrase_words, same_person, split_field
+
+SimilarityScorer = Callable[[Entry], Mapping[str, float]]
+"""An entry in; its similarity (0 to 1) to each example paper the scorer knows, by arXiv id, out."""
 
 _TOKEN = re.compile(r"[^\W_]+")
 # bytes.translate table: ASCII letters and digits stay, every other byte becomes a space.
@@ -85,13 +94,16 @@ class Phrase:
 
 @dataclass(frozen=True)
 class CompiledTopic:
-    """A topic with its phrases and regex compiled once."""
+    """A topic with its phrases and regex compiled once, its authors' names taken apart
+    (``rules.name_parts``) by family name, and its organisations case-folded."""
 
     topic: Topic
     any: tuple[Phrase, ...] = ()
     all: tuple[Phrase, ...] = ()
     none: tuple[Phrase, ...] = ()
     regex: Phrase | None = None
+    authors: Mapping[str, tuple[tuple[str, Name], ...]] | None = None
+    organizations: frozenset[str] = frozenset()
 
 
 def _last_word(word: str) -> tuple[str, tuple[str, ...]]:
@@ -155,8 +167,13 @@ def compile_topic(topic: Topic) -> CompiledTopic:
         return tuple(_compile_phrase(item, topic.fields) for item in items)
     regex = (Phrase(topic.regex, topic.fields, re.compile(topic.regex, re.IGNORECASE))
              if topic.regex else None)
+    authors: dict[str, tuple[tuple[str, Name], ...]] = {}
+    for person in topic.authors:
+        parts = name_parts(person)
+        authors[parts[0]] = (*authors.get(parts[0], ()), (person, parts))
     return CompiledTopic(topic, any=phrases(topic.any), all=phrases(topic.all),
-                         none=phrases(topic.none), regex=regex)
+                         none=phrases(topic.none), regex=regex, authors=authors or None,
+                         organizations=frozenset(o.casefold() for o in topic.organizations))
 
 
 class _Field:
@@ -179,13 +196,31 @@ _FIELD_TEXT: dict[str, Callable[[Entry], str]] = {
 
 
 class _Reading:
-    """An entry's searchable fields, each prepared on first use."""
+    """An entry's searchable fields, its authors' names taken apart and its similarity to the
+    example papers, each prepared on first use."""
 
-    __slots__ = ("entry", "_fields")
+    __slots__ = ("entry", "_fields", "_names", "_scores", "_scorer")
 
-    def __init__(self, entry: Entry) -> None:
+    def __init__(self, entry: Entry, scorer: SimilarityScorer | None = None) -> None:
         self.entry = entry
         self._fields: dict[str, _Field] = {}
+        self._names: tuple[tuple[str, Name], ...] | None = None
+        self._scores: Mapping[str, float] | None = None
+        self._scorer = scorer
+
+    @property
+    def names(self) -> tuple[tuple[str, Name], ...]:
+        """Each author as written, with the parts of the name."""
+        if self._names is None:
+            self._names = tuple((a, name_parts(a)) for a in self.entry.authors)
+        return self._names
+
+    @property
+    def scores(self) -> Mapping[str, float]:
+        """The entry's similarity to each example paper the scorer knows (none without one)."""
+        if self._scores is None:
+            self._scores = self._scorer(self.entry) if self._scorer is not None else {}
+        return self._scores
 
     def field(self, name: str) -> _Field:
         """Field ``name`` (one of ``FIELDS``)."""
@@ -272,8 +307,14 @@ class TopicMatcher:
     only the topics that a found phrase can let in are checked, condition by condition.
     ``classify`` and ``explain`` share all of it."""
 
-    def __init__(self, compiled: Iterable[CompiledTopic]) -> None:
+    def __init__(self, compiled: Iterable[CompiledTopic],
+                 similarity: SimilarityScorer | None = None) -> None:
         self.compiled = tuple(compiled)
+        self.similarity = similarity
+        unscored = [c.topic.slug for c in self.compiled if c.topic.like and similarity is None]
+        if unscored:
+            raise ValueError(f"topic {unscored[0]!r} uses `like`: the matcher needs a similarity "
+                             "scorer")
         self._phrases: list[Phrase] = []
         self._numbers: dict[tuple[str, int, bool, tuple[str, ...]], int] = {}
         self._rules: list[_Rule] = []
@@ -324,11 +365,12 @@ class TopicMatcher:
 
     def classify(self, entry: Entry) -> tuple[str, ...]:
         """The slugs of every topic ``entry`` belongs to, in configuration order."""
-        found = self._found(_Reading(entry))
+        reading = _Reading(entry, self.similarity)
+        found = self._found(reading)
         slugs = []
         for rule in self._candidates(found):
             for condition in rule.conditions:
-                if not _holds(rule, condition, entry, found):
+                if not _holds(rule, condition, reading, found):
                     break
             else:
                 slugs.append(rule.compiled.topic.slug)
@@ -337,7 +379,7 @@ class TopicMatcher:
     def explain(self, entry: Entry) -> tuple[Match, ...]:
         """Every topic's verdict on ``entry``, in configuration order, with every condition
         checked and the words that decided it."""
-        reading = _Reading(entry)
+        reading = _Reading(entry, self.similarity)
         found = self._found(reading)
         return tuple(_match(rule.compiled.topic.slug,
                             tuple(_check(rule, c, reading, found) for c in rule.conditions))
@@ -345,11 +387,13 @@ class TopicMatcher:
 
 
 def _conditions(compiled: CompiledTopic) -> tuple[str, ...]:
-    """The conditions ``compiled`` sets, in the order they are explained."""
+    """The conditions ``compiled`` sets, in the order they are checked and explained (the
+    cheapest first; ``like``, which may have to score the entry, after every other)."""
     topic = compiled.topic
     given = {"sources": topic.sources, "categories": topic.categories,
-             "min_upvotes": topic.min_upvotes is not None, "all": compiled.all,
-             "any": compiled.any, "regex": compiled.regex is not None, "none": compiled.none}
+             "min_upvotes": topic.min_upvotes is not None, "organizations": topic.organizations,
+             "authors": topic.authors, "all": compiled.all, "any": compiled.any,
+             "regex": compiled.regex is not None, "none": compiled.none, "like": topic.like}
     return tuple(name for name, value in given.items() if value)
 
 
@@ -362,8 +406,36 @@ def _in_categories(topic: Topic, entry: Entry) -> list[str]:
     return [c for c in entry.categories if c.lower() in wanted]
 
 
-def _holds(rule: _Rule, condition: str, entry: Entry, found: set[int]) -> bool:
-    """Whether ``condition`` of ``rule`` holds for ``entry``, whose phrases ``found`` occur."""
+def _organization(compiled: CompiledTopic, entry: Entry) -> str | None:
+    """The handle or id of ``entry``'s organisation that ``compiled`` names, if any."""
+    organization = entry.organization
+    if organization is None:
+        return None
+    for value in (organization.name, organization.id):
+        if value and value.casefold() in compiled.organizations:
+            return value
+    return None
+
+
+def _authors(compiled: CompiledTopic, reading: _Reading) -> list[tuple[str, str]]:
+    """(name in the rule, author as written) for each author of the entry a rule name matches."""
+    wanted = compiled.authors or {}
+    return [(person, written) for written, parts in reading.names
+            for person, rule_parts in wanted.get(parts[0], ()) if same_person(rule_parts, parts)]
+
+
+def _closest(topic: Topic, reading: _Reading) -> tuple[str, float] | None:
+    """The example paper of ``topic`` most similar to the entry, with the score (None when the
+    scorer knows none of them)."""
+    scores = reading.scores
+    known = [(example, scores[example]) for example in topic.like if example in scores]
+    return max(known, key=lambda pair: pair[1]) if known else None  # ties: the first in the rule
+
+
+def _holds(rule: _Rule, condition: str, reading: _Reading, found: set[int]) -> bool:
+    """Whether ``condition`` of ``rule`` holds for the entry of ``reading``, whose phrases
+    ``found`` occur."""
+    entry = reading.entry
     if condition == "any":
         return not found.isdisjoint(rule.sets["any"])
     if condition == "none":
@@ -374,6 +446,13 @@ def _holds(rule: _Rule, condition: str, entry: Entry, found: set[int]) -> bool:
         return bool(_from_sources(rule.compiled.topic, entry))
     if condition == "categories":
         return bool(_in_categories(rule.compiled.topic, entry))
+    if condition == "organizations":
+        return _organization(rule.compiled, entry) is not None
+    if condition == "authors":
+        return bool(_authors(rule.compiled, reading))
+    if condition == "like":
+        closest = _closest(rule.compiled.topic, reading)
+        return closest is not None and closest[1] >= rule.compiled.topic.similarity
     least = rule.compiled.topic.min_upvotes  # min_upvotes
     return entry.upvotes is not None and least is not None and entry.upvotes >= least
 
@@ -386,7 +465,7 @@ def _check(rule: _Rule, condition: str, reading: _Reading, found: set[int]) -> C
     """``condition`` of ``rule`` applied to the entry of ``reading``: ``_holds``, with what it saw."""
     compiled, entry = rule.compiled, reading.entry
     topic = compiled.topic
-    passed = _holds(rule, condition, entry, found)
+    passed = _holds(rule, condition, reading, found)
     if condition == "sources":
         hit = _from_sources(topic, entry)
         return Check(condition, passed, f"from {', '.join(hit)}" if passed else
@@ -400,6 +479,8 @@ def _check(rule: _Rule, condition: str, reading: _Reading, found: set[int]) -> C
         votes = entry.upvotes
         return Check(condition, passed, f"{'no' if votes is None else votes} upvotes, "
                      f"{'>=' if passed else 'needs'} {topic.min_upvotes}")
+    if condition in ("organizations", "authors", "like"):
+        return Check(condition, passed, _who_or_like(condition, compiled, reading, passed))
     phrases = tuple(zip(_phrases(compiled, condition), rule.numbers[condition], strict=True))
     hits = tuple(h for h in (_hit(p, reading) for p, n in phrases if n in found) if h is not None)
     fields = "+".join(topic.fields)
@@ -416,6 +497,31 @@ def _check(rule: _Rule, condition: str, reading: _Reading, found: set[int]) -> C
                      "`regex` found nothing", hits)
     return Check(condition, passed, "no `none` phrase occurs" if passed else
                  f"excluded by `none` {_quoted(h.phrase for h in hits)}", hits)
+
+
+def _who_or_like(condition: str, compiled: CompiledTopic, reading: _Reading, passed: bool) -> str:
+    """What an ``organizations``, ``authors`` or ``like`` check saw."""
+    topic, entry = compiled.topic, reading.entry
+    if condition == "organizations":
+        found = entry.organization
+        if passed and found is not None:
+            return f"organization {found.name}" + (f" (id {found.id})" if found.id else "") + \
+                f" matched \"{_organization(compiled, entry)}\""
+        return (f"organization {found.name if found else '(none)'} is not "
+                + " or ".join(f'"{o}"' for o in topic.organizations))
+    if condition == "authors":
+        if passed:
+            return "; ".join(f'author "{written}" matched "{person}"'
+                             for person, written in _authors(compiled, reading))
+        return ("no author matches " + _quoted(topic.authors)
+                + (f" (authors: {', '.join(entry.authors)})" if entry.authors else " (no authors)"))
+    closest = _closest(topic, reading)
+    if closest is None:
+        return (f"no example paper could be read ({', '.join(topic.like)}: not in the store and "
+                "not fetched)")
+    example, score = closest
+    return (f"closest example {example}, similarity {score:.3f} "
+            f"{'>=' if passed else '<'} {topic.similarity:g}")
 
 
 def _match(slug: str, checks: tuple[Check, ...]) -> Match:

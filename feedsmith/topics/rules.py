@@ -3,10 +3,14 @@
 A rule is a set of conditions that must all hold (the README documents the language):
 ``any`` (at least one phrase occurs), ``all`` (every phrase occurs), ``none`` (no phrase occurs),
 ``regex`` (a Python regex, case-insensitive, finds a match), ``categories`` (the entry has one of
-these arXiv categories), ``sources`` (the entry came from one of these sources) and
-``min_upvotes``. Phrases and the regex are searched in ``fields`` (default title and abstract),
-each field on its own; a phrase may name its own field (``title:``) or be a regex (``re:``).
-How a phrase matches is ``match``'s business. ``toml_table`` writes a rule back as TOML.
+these arXiv categories), ``sources`` (the entry came from one of these sources),
+``min_upvotes``, ``authors`` (one of these people wrote it: names compared by ``name_parts``),
+``organizations`` (it was submitted for one of these Hugging Face organisations, by name or id)
+and ``like`` (its text is at least ``similarity`` similar to one of these example papers, by arXiv
+id). Phrases and the regex are searched in ``fields`` (default title and abstract), each field on
+its own; a phrase may name its own field (``title:``) or be a regex (``re:``). How a phrase
+matches is ``match``'s business; how similar two papers are is the similarity scorer's.
+``toml_table`` writes a rule back as TOML.
 """
 
 from __future__ import annotations
@@ -14,13 +18,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from ..checks import ARXIV_CATEGORY_FORM, is_arxiv_category, is_count, is_number, unknown_key
 from ..errors import ConfigError
+from ..ids import extract_arxiv_id
 
 ALL = "all"
 RESERVED_SLUGS = frozenset({ALL, "index", "feeds", "style", "feed", "site"})
@@ -30,10 +36,16 @@ FIELDS = ("title", "abstract", "keywords", "authors")
 DEFAULT_FIELDS = ("title", "abstract")
 SORTS = ("first-seen", "upvotes", "trending")
 RULE_KEYS = frozenset({"any", "all", "none", "regex", "categories", "sources", "min_upvotes",
-                       "fields"})
+                       "fields", "authors", "organizations", "like", "similarity"})
+# A topic needs one of these (``none`` and ``fields`` only narrow what another lets in).
+SELECTING_KEYS = ("any", "all", "regex", "categories", "sources", "min_upvotes", "authors",
+                  "organizations", "like")
 OPTION_KEYS = frozenset({"title", "description", "window_days", "min_entries", "max_entries",
                          "sort"})
 TOPIC_KEYS = RULE_KEYS | OPTION_KEYS
+# The default `similarity` of a `like` topic: the best threshold on development subjects
+# (tests/similar_calibration.py), fixed before the papers of the `like` tests were chosen.
+DEFAULT_SIMILARITY = 0.175
 # Bump when the meaning of a rule changes (phrase matching, fields): stores re-classify.
 MATCHING_VERSION = 2
 # What separates the words of a phrase, in the phrase and in the text alike.
@@ -56,6 +68,10 @@ class Topic:
     sources: tuple[str, ...] = ()
     min_upvotes: int | None = None
     fields: tuple[str, ...] = DEFAULT_FIELDS
+    authors: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    like: tuple[str, ...] = ()
+    similarity: float = DEFAULT_SIMILARITY
     window: timedelta | None = None
     min_entries: int | None = None
     max_entries: int | None = None
@@ -79,12 +95,59 @@ def phrase_words(phrase: str) -> list[str]:
     return [w for w in re.split(WORD_SEP, phrase.strip().lower()) if w]
 
 
+_NAME_WORD = re.compile(r"[^\W\d_]+")
+Name = tuple[str, tuple[str, ...]]
+_SUFFIX = re.compile(r"jr|sr|ii|iii|iv", re.IGNORECASE)
+# Letters NFKD does not take apart, as the plain letters they are written with in ASCII; apostrophes
+# dropped (O'Brien = OBrien).
+_NAME_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d",
+                               "þ": "th", "ı": "i", "'": None, "\u2019": None})
+
+
+def name_parts(name: str) -> Name:
+    """A person's name as (family name, given names), compared alike however it is written: accents
+    removed, case folded, apostrophes dropped, initials as their letter, "Family, Given" turned
+    round. ``Y. LeCun``, ``yann lecun`` and ``LeCun, Yann`` give ("lecun", ("y",)) or
+    ("lecun", ("yann",)); the family name is the last word (("", ()) for a name without a word)."""
+    text = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    text = text.casefold().translate(_NAME_LETTERS)
+    family, comma, given = text.partition(",")
+    if comma and _NAME_WORD.findall(given) and not _SUFFIX.fullmatch(given.strip(" .")):
+        text = f"{given} {family}"
+    elif comma:
+        text = family  # "King, Jr.": the suffix is not a name
+    words = _NAME_WORD.findall(text)
+    if not words:
+        return "", ()
+    return words[-1], tuple(words[:-1])
+
+
+def same_person(rule: Name, author: Name) -> bool:
+    """Whether two ``name_parts`` may name the same person: the same family name, and given names
+    that agree as far as both go, an initial agreeing with any name it begins (``Y`` = ``Yann``).
+    A name without given names agrees with any."""
+    return rule[0] == author[0] and all(
+        a == b or (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
+        for a, b in zip(rule[1], author[1], strict=False))
+
+
 def rule_data(topic: Topic) -> dict[str, Any]:
-    """The parts of ``topic`` that decide membership (not its title, window or sort)."""
-    return {"slug": topic.slug, "any": list(topic.any), "all": list(topic.all),
-            "none": list(topic.none), "regex": topic.regex, "categories": list(topic.categories),
-            "sources": list(topic.sources), "min_upvotes": topic.min_upvotes,
-            "fields": list(topic.fields)}
+    """The parts of ``topic`` that decide membership (not its title, window or sort). The keys
+    added after the first rule language appear only when set, so older rules keep their
+    fingerprints."""
+    data: dict[str, Any] = {
+        "slug": topic.slug, "any": list(topic.any), "all": list(topic.all),
+        "none": list(topic.none), "regex": topic.regex, "categories": list(topic.categories),
+        "sources": list(topic.sources), "min_upvotes": topic.min_upvotes,
+        "fields": list(topic.fields)}
+    if topic.authors:
+        data["authors"] = list(topic.authors)
+    if topic.organizations:
+        data["organizations"] = list(topic.organizations)
+    if topic.like:
+        data["like"] = list(topic.like)
+        data["similarity"] = topic.similarity
+    return data
 
 
 def rules_fingerprint(topics: Iterable[Topic]) -> str:
@@ -165,6 +228,8 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
         values["regex"] = regex
     if "min_upvotes" in table:
         values["min_upvotes"] = _count(table["min_upvotes"], where=key("min_upvotes"))
+    _people(table, values, key)
+    _examples(table, values, key)
     if "fields" in table:
         fields = _phrases(table["fields"], where=key("fields"), phrases=False)
         bad = [f for f in fields if f not in FIELDS]
@@ -186,11 +251,48 @@ def topic_from_table(slug: str, table: Mapping[str, Any], *, where: str) -> Topi
         values["sort"] = table["sort"]
     if values.get("min_entries", 0) > values.get("max_entries", values.get("min_entries", 0)):
         raise ConfigError(f"{key('min_entries')}: larger than max_entries")
-    if not (set(values) & {"any", "all", "regex", "categories", "sources", "min_upvotes"}):
-        raise ConfigError(f"{key('any')}: give at least one phrase (or another condition: all, "
-                          "regex, categories, sources, min_upvotes)")
+    if not set(values) & set(SELECTING_KEYS):
+        raise ConfigError(f"{key('any')}: give at least one phrase (or another condition: "
+                          f"{', '.join(SELECTING_KEYS[1:])})")
     values.setdefault("title", slug.replace("-", " ").capitalize())
     return Topic(slug=slug, **values)
+
+
+def _people(table: Mapping[str, Any], values: dict[str, Any], key: Callable[[str], str]) -> None:
+    """``authors`` and ``organizations`` of ``table`` into ``values``."""
+    for name in ("authors", "organizations"):
+        if name in table:
+            values[name] = _phrases(table[name], where=key(name), phrases=False)
+            if not values[name]:
+                raise ConfigError(f"{key(name)}: give at least one name (or leave the key out)")
+    for person in values.get("authors", ()):
+        if not name_parts(person)[0]:
+            raise ConfigError(f"{key('authors')}: {person!r} is not a person's name")
+
+
+def _examples(table: Mapping[str, Any], values: dict[str, Any], key: Callable[[str], str]) -> None:
+    """``like`` (example papers, as versionless arXiv ids) and ``similarity`` of ``table`` into
+    ``values``."""
+    if "like" in table:
+        ids: list[str] = []
+        for reference in _phrases(table["like"], where=key("like"), phrases=False):
+            arxiv = extract_arxiv_id(reference)
+            if arxiv is None:
+                raise ConfigError(f"{key('like')}: {reference!r} is not an arXiv id or an arXiv or "
+                                  "Hugging Face paper URL")
+            if arxiv.id not in ids:
+                ids.append(arxiv.id)
+        if not ids:
+            raise ConfigError(f"{key('like')}: give at least one example paper (or leave the key out)")
+        values["like"] = tuple(ids)
+    if "similarity" in table:
+        similarity = table["similarity"]
+        if "like" not in table:
+            raise ConfigError(f"{key('similarity')}: only a `like` rule has a similarity")
+        if not is_number(similarity) or not 0 < similarity <= 1:
+            raise ConfigError(f"{key('similarity')}: expected a number above 0 and at most 1 "
+                              f"(default {DEFAULT_SIMILARITY})")
+        values["similarity"] = float(similarity)
 
 
 def topic_to_table(topic: Topic) -> dict[str, Any]:
