@@ -7,6 +7,7 @@ from .config import Config, load_config
 from .errors import ConfigError, FeedsmithError, InitError, RenderError, SourceError, StoreError
 from .init import init_project
 from .jobs import build, crawl_sources
+from .mail import SendReport, send_digests
 from .model import Entry, Links
 from .report import BuildReport
 
@@ -19,6 +20,7 @@ __all__ = [
     "InitError",
     "Links",
     "RenderError",
+    "SendReport",
     "SourceError",
     "StoreError",
     "__version__",
@@ -26,4 +28,5 @@ __all__ = [
     "crawl_sources",
     "init_project",
     "load_config",
+    "send_digests",
 ]

@@ -1,7 +1,8 @@
 """The command line: parse flags, call one library function, print its report.
 
-Exit codes: 0 success; 1 error (configuration, store, render); 2 usage; 3 the site was built but
-at least one source failed.
+Exit codes: 0 success; 1 error (configuration, store, render, a mail server that cannot be
+reached); 2 usage; 3 the site was built but at least one source failed, or `digest send` sent
+the rest but the mail server refused at least one recipient or message.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from .errors import ArgumentError, ConfigError, FeedsmithError, StoreError
 from .init import init_project
 from .inspection import explain_paper, list_entries, show_entry, topic_summaries, try_rule
 from .jobs import build, crawl_sources
+from .mail import SendReport, send_digests
 from .maintenance import check_store, export_store, import_store, prune_store
 from .model import Entry, entry_to_record
+from .periods import CADENCES
 from .redact import redact_text, redact_url
 from .render.site import write_atomic
 from .report import BuildReport, SourceResult
@@ -41,6 +44,7 @@ from .serve import make_server
 from .store import DEFAULT_LOCK_TIMEOUT
 
 EXIT_SOURCE_FAILED = 3
+EXIT_REFUSED = 3
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,8 @@ def print_report(report: BuildReport) -> None:
                        f"{source.new} new{skipped}{dropped}{warning}{took}")
     click.echo(f"entries: {report.new} new, {report.changed} changed"
                + (" (topic rules changed: store re-classified)" if report.reclassified else ""))
+    if report.digests:
+        click.echo(f"digests: {report.digests} made (of the periods that closed since the last build)")
     for note in report.notes:
         click.echo(f"note: {note}")
     if report.write is not None:
@@ -371,6 +377,65 @@ def topics_try_command(ctx: click.Context, rules: tuple[str, ...], base: str | N
         click.echo(f"- {_paper_label(entry)}  {entry.title}")
 
 
+@main.group("digest", short_help="E-mail the digests: the top papers of each closed day or week.")
+def digest_group() -> None:
+    """Digests: the top papers of each closed day or week, as feeds (written by `build`) and
+    by e-mail.
+
+    Example: feedsmith digest send --dry-run outbox
+    """
+
+
+def print_send_report(report: SendReport, dry_run: Path | None) -> None:
+    """One line per message (written, sent or refused with the server's reply), then a summary."""
+    for item, path in report.written:
+        click.echo(f"wrote {path} ({item.describe()})")
+    for item in report.sent:
+        click.echo(f"sent {item.describe()}: {item.digest.title}")
+    for item, reply in report.refused:
+        click.echo(f"REFUSED {item.describe()}: {reply}", err=True)
+    if dry_run is not None:
+        click.echo(f"dry run: {len(report.written)} messages written to {dry_run}, nothing sent")
+    elif not report.due:
+        click.echo("nothing to send: every closed digest has reached every recipient")
+    else:
+        refused = (f", {len(report.refused)} refused (tried again next run)"
+                   if report.refused else "")
+        left = len(report.unsent) + (report.unknown is not None)
+        click.echo(f"digests: {len(report.sent)} of {report.due} messages sent{refused}"
+                   + (f", {left} go next run" if left else ""))
+
+
+@digest_group.command("send", short_help="E-mail each closed digest a recipient has not had.")
+@config_options
+@lock_timeout_option
+@click.option("--period", "periods", type=click.Choice(CADENCES), multiple=True,
+              help="Only digests of this period (repeatable; default: [email] periods, else every "
+                   "[digest] period).")
+@click.option("--topic", "topics", multiple=True, metavar="SLUG",
+              help="Only this feed's digests: all or a topic slug (repeatable; default: [email] "
+                   "topics, else all).")
+@click.option("--dry-run", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="Write each message as DIR/<slug>.<period>.<date>.<recipient>.eml; send and "
+                   "record nothing.")
+def digest_send_command(config_path: Path | None, cache_dir: Path | None, lock_timeout: float,
+                        periods: tuple[str, ...], topics: tuple[str, ...],
+                        dry_run: Path | None) -> None:
+    """E-mail each closed digest to the [email] recipients that have not had it: exit 3 if the
+    server refused one (the reply is printed), 1 if it could not be reached (nothing is lost:
+    what was not accepted goes next run).
+
+    Example: feedsmith build && feedsmith digest send --period daily
+    """
+    report = send_digests(resolve_config(config_path, cache_dir), periods=periods, topics=topics,
+                          dry_run=dry_run, lock_timeout=lock_timeout)
+    print_send_report(report, dry_run)
+    if report.error:
+        raise click.ClickException(report.error)
+    if report.refused:
+        sys.exit(EXIT_REFUSED)
+
+
 @main.command("serve", short_help="Preview the output folder over HTTP on 127.0.0.1.")
 @config_option
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
@@ -461,11 +526,13 @@ def store_export_command(config_path: Path | None, cache_dir: Path | None,
             write_atomic(file, text.encode())
         except OSError as exc:
             raise click.ClickException(f"cannot write {file}: {exc.strerror or exc}") from None
-        click.echo(f"exported {result.count} entries to {file}", err=True)
+        digests = (f" and {result.digests} digests, {result.sent} sent records"
+                   if result.digests or result.sent else "")
+        click.echo(f"exported {result.count} entries{digests} to {file}", err=True)
     if result.skipped:
         for skipped in result.skipped:
-            click.echo(f"skipped damaged entry {skipped}", err=True)
-        raise click.ClickException(f"skipped {len(result.skipped)} damaged entries (listed above)")
+            click.echo(f"skipped damaged {skipped}", err=True)
+        raise click.ClickException(f"skipped {len(result.skipped)} damaged records (listed above)")
 
 
 @store_group.command("import", short_help="Load a `store export` file into an empty store.")

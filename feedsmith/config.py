@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from email.utils import parseaddr
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from urllib.parse import urlsplit
 
 from .checks import is_count, is_number, unknown_key
 from .errors import ConfigError
+from .periods import CADENCES
 from .redact import redact_text
 from .settings import CrawlSettings, HostLimits
 from .sources import SourceConfig, kind_named
-from .topics import Topic, topic_from_table
+from .topics import ALL, Topic, topic_from_table
 
 DEFAULT_CONFIG = Path("feeds") / "feedsmith.toml"
 # Where a run without --config looks, in the working directory: a project made by `feedsmith init`,
@@ -33,7 +35,10 @@ SITE_KEYS = frozenset({
     "window_days", "min_entries", "max_entries", "contact",
 })
 SOURCE_KEYS = frozenset({"name", "kind", "url"})
-TOP_KEYS = frozenset({"include", "site", "sources", "topics", "crawl"})
+TOP_KEYS = frozenset({"include", "site", "sources", "topics", "crawl", "digest", "email"})
+DIGEST_KEYS = frozenset({"periods", "top", "keep"})
+EMAIL_KEYS = frozenset({"to", "from", "smtp_host", "smtp_port", "starttls", "ssl", "username",
+                        "password_env", "list_unsubscribe", "topics", "periods", "timeout"})
 CRAWL_NUMBERS = frozenset({"connect_timeout", "read_timeout", "deadline", "source_deadline",
                            "backoff_base", "backoff_cap", "spacing"})
 CRAWL_COUNTS = frozenset({"max_bytes", "max_redirects", "retries", "concurrency"})
@@ -60,6 +65,39 @@ class SiteConfig:
 
 
 @dataclass(frozen=True)
+class DigestConfig:
+    """The ``[digest]`` table: which digest feeds are made, and how many papers and digests."""
+
+    periods: tuple[str, ...] = CADENCES
+    top: int = 10
+    keep: int = 30
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """The ``[email]`` table: who gets the digests, from whom, through which SMTP server. The
+    password is never here: ``password_env`` names the environment variable that holds it."""
+
+    to: tuple[str, ...]
+    sender: str
+    smtp_host: str
+    smtp_port: int | None = None
+    starttls: bool = True
+    ssl: bool = False
+    username: str | None = None
+    password_env: str | None = None
+    list_unsubscribe: tuple[str, ...] = ()
+    topics: tuple[str, ...] = (ALL,)
+    periods: tuple[str, ...] | None = None
+    timeout: float = 60.0
+
+    @property
+    def port(self) -> int:
+        """The configured port, else the usual one: 465 for ``ssl``, 587 for STARTTLS, else 25."""
+        return self.smtp_port or (465 if self.ssl else 587 if self.starttls else 25)
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything one run needs to know."""
 
@@ -68,6 +106,8 @@ class Config:
     sources: tuple[SourceConfig, ...] = ()
     topics: tuple[Topic, ...] = ()
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    email: EmailConfig | None = None
 
 
 def bundled_config_path() -> Path:
@@ -143,6 +183,110 @@ def _site(table: Any, where: str, base: Path) -> dict[str, Any]:
     return values
 
 
+def _entries(table: Any, name: str, known: frozenset[str], where: str) -> Iterator[tuple[str, Any, str]]:
+    """Each key and value of one file's ``[name]`` table, with where it is for messages;
+    ConfigError if it is no table or has an unknown key."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: [{name}] must be a table")
+    _unknown(table, known, f"{where}: [{name}]")
+    for key, value in table.items():
+        yield key, value, f"{where}: [{name}] {key}"
+
+
+def _periods(value: Any, here: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(v in CADENCES for v in value):
+        raise ConfigError(f"{here}: expected a list of {' and '.join(repr(c) for c in CADENCES)}")
+    return tuple(c for c in CADENCES if c in value)
+
+
+def _digest(table: Any, where: str, values: dict[str, Any]) -> None:
+    """Fold one file's [digest] table into ``values``."""
+    for key, value, here in _entries(table, "digest", DIGEST_KEYS, where):
+        if key == "periods":
+            values[key] = _periods(value, here)
+        elif not is_count(value, 1):
+            raise ConfigError(f"{here}: expected a whole number >= 1")
+        else:
+            values[key] = value
+
+
+_ADDRESS = re.compile(r"[^\s@<>,;:\"()\[\]\\]+@[^\s@<>,;:\"()\[\]\\]+")
+
+
+def _address(value: Any, here: str, *, named: bool = False) -> str:
+    """An e-mail address (``named``: also ``Name <address>``), checked so that it cannot carry a
+    second header or recipient."""
+    text = value if isinstance(value, str) else ""
+    name, address = parseaddr(text) if named else ("", text)
+    if not _ADDRESS.fullmatch(address) or any(c in text for c in "\r\n") or (not named and name):
+        raise ConfigError(f"{here}: {value!r} is not an e-mail address"
+                          + (" (like 'Papers <papers@example.org>')" if named else ""))
+    return text
+
+
+def _strings(value: Any, here: str, check: Any) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items:
+        raise ConfigError(f"{here}: expected a string or a non-empty list of strings")
+    return tuple(check(item, here) for item in items)
+
+
+def _unsubscribe(value: Any, here: str) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"(?:mailto:|https?://)[^\s<>,]+", value):
+        raise ConfigError(f"{here}: {value!r} is not a mailto: or http(s) URL")
+    return value
+
+
+def _email(table: Any, where: str) -> dict[str, Any]:
+    """The values of one file's [email] table (a later file's table replaces an earlier one)."""
+    if isinstance(table, Mapping) and "password" in table:
+        raise ConfigError(f"{where}: [email] password: the password is never read from a file; "
+                          "set password_env to the name of the environment variable that holds it")
+    values: dict[str, Any] = {}
+    for key, value, here in _entries(table, "email", EMAIL_KEYS, where):
+        if key == "to":
+            values["to"] = _strings(value, here, _address)
+        elif key == "from":
+            values["sender"] = _address(value, here, named=True)
+        elif key == "list_unsubscribe":
+            values[key] = _strings(value, here, _unsubscribe)
+        elif key == "topics":
+            values[key] = _strings(value, here, lambda v, _: v if isinstance(v, str) else "")
+        elif key == "periods":
+            values[key] = _periods(value, here)
+        elif key in ("starttls", "ssl"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{here}: expected true or false")
+            values[key] = value
+        elif key == "smtp_port":
+            if not is_count(value, 1) or value > 65535:
+                raise ConfigError(f"{here}: expected a port number (1-65535)")
+            values[key] = value
+        elif key == "timeout":
+            if not is_number(value) or value <= 0:
+                raise ConfigError(f"{here}: expected a positive number of seconds")
+            values[key] = float(value)
+        elif not isinstance(value, str) or not value.strip() or any(c.isspace() for c in value):
+            raise ConfigError(f"{here}: expected a non-empty string without spaces")
+        else:
+            values[key] = value
+    for key in ("to", "from", "smtp_host"):
+        if key not in table:
+            raise ConfigError(f"{where}: [email] needs {key!r}")
+    if values.get("ssl") and values.get("starttls"):
+        raise ConfigError(f"{where}: [email] ssl and starttls: choose one (ssl: TLS from the first "
+                          "byte, usually port 465; starttls: upgraded, usually port 587)")
+    if values.get("ssl"):
+        values["starttls"] = False
+    if "username" in values and not (values.get("ssl") or values.get("starttls", True)):
+        raise ConfigError(f"{where}: [email] username without ssl or starttls would send the "
+                          "password in clear; turn one of them on")
+    if "username" in values and "password_env" not in values:
+        raise ConfigError(f"{where}: [email] username needs password_env: the name of the "
+                          "environment variable that holds the password")
+    return values
+
+
 def _source(table: Any, where: str, base: Path) -> SourceConfig:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: each [[sources]] entry must be a table")
@@ -176,11 +320,7 @@ def _source(table: Any, where: str, base: Path) -> SourceConfig:
 
 def _crawl(table: Any, where: str, values: dict[str, Any]) -> None:
     """Fold one file's [crawl] table into ``values`` (per-host tables merge host by host)."""
-    if not isinstance(table, Mapping):
-        raise ConfigError(f"{where}: [crawl] must be a table")
-    _unknown(table, CRAWL_KEYS, f"{where}: [crawl]")
-    for key, value in table.items():
-        here = f"{where}: [crawl] {key}"
+    for key, value, here in _entries(table, "crawl", CRAWL_KEYS, where):
         if key in CRAWL_NUMBERS:
             if not is_number(value) or value < 0 or (
                     value == 0 and key not in ("spacing", "backoff_base")):
@@ -249,10 +389,15 @@ def load_config(path: Path | None = None) -> Config:
     sources: dict[str, SourceConfig] = {}
     topics: dict[str, Topic] = {}
     crawl: dict[str, Any] = {}
+    digest: dict[str, Any] = {}
+    email: dict[str, Any] | None = None
     for file, data in _merged_tables(path):
         where = str(file)
         site.update(_site(data.get("site", {}), where, file.parent))
         _crawl(data.get("crawl", {}), where, crawl)
+        _digest(data.get("digest", {}), where, digest)
+        if "email" in data:
+            email = _email(data["email"], where)
         raw_sources = data.get("sources", [])
         if not isinstance(raw_sources, list):
             raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
@@ -272,11 +417,29 @@ def load_config(path: Path | None = None) -> Config:
         site.update(output=Path.cwd() / "site", cache=Path.cwd() / ".cache" / "feedsmith")
     config = Config(path=path.resolve(), site=SiteConfig(**site),
                     sources=tuple(sources.values()), topics=tuple(topics.values()),
-                    crawl=CrawlSettings(**crawl))
+                    crawl=CrawlSettings(**crawl), digest=DigestConfig(**digest),
+                    email=EmailConfig(**email) if email is not None else None)
     if config.site.min_entries > config.site.max_entries:
         raise ConfigError(f"{path}: [site] min_entries is larger than max_entries")
+    check_email_digests(config)
     check_site_folders(config.site)
     return config
+
+
+def check_email_digests(config: Config) -> None:
+    """ConfigError if [email] names a topic that is not configured or a period [digest] does not
+    make."""
+    if config.email is None:
+        return
+    slugs = {ALL, *(t.slug for t in config.topics)}
+    unknown = [slug for slug in config.email.topics if slug not in slugs]
+    if unknown:
+        raise ConfigError(f"{config.path}: [email] topics: {unknown[0]!r} is not a topic "
+                          f"(known: {', '.join(sorted(slugs))})")
+    missing = [p for p in config.email.periods or () if p not in config.digest.periods]
+    if missing:
+        raise ConfigError(f"{config.path}: [email] periods: [digest] makes no {missing[0]} digests "
+                          f"(its periods: {', '.join(config.digest.periods) or 'none'})")
 
 
 def check_site_folders(site: SiteConfig) -> None:

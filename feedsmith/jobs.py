@@ -1,7 +1,9 @@
-"""The two jobs the CLI runs: ``build`` (crawl, then publish) and ``crawl_sources`` (crawl only).
+"""The two jobs the CLI runs: ``build`` (crawl, make the digests due, publish) and
+``crawl_sources`` (crawl only).
 
 Each opens the store (locked for the run), optionally seeds it from a published site, runs
-``feedsmith.crawl`` and, for a build, ``feedsmith.publish``, and returns a ``BuildReport``.
+``feedsmith.crawl`` and, for a build, ``feedsmith.digest.freeze_due`` and ``feedsmith.publish``,
+and returns a ``BuildReport``.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from urllib.parse import urlsplit
 from .addresses import Addresses
 from .config import Config
 from .crawl import Progress, crawl, is_remote
+from .digest import freeze_due
 from .http import Fetcher, Sleep
 from .ingest import RunClock
 from .model import Seed
@@ -44,7 +47,8 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
           sleep: Sleep | None = None, progress: Progress | None = None,
           seed_from: str | None = None, force: bool = False,
           addresses: Addresses | None = None) -> BuildReport:
-    """Crawl every source into the store, then render and write the site; ``seed_from`` (the
+    """Crawl every source into the store, make the digests of the periods that closed since the
+    last build, then render and write the site; ``seed_from`` (the
     folder or URL of a previously published site) restores ids and dates a lost store forgot.
     RenderError before anything is read or written if the site would overwrite files feedsmith
     did not write, unless ``force``. ``sleep`` and ``addresses`` replace the real waits and
@@ -61,6 +65,7 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
             report.seeded = store.add_seeds(seeds)
         crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress,
               addresses=addresses)
+        report.digests = len([d for d in freeze_due(config, store, now) if d.papers])
         publish(config, store, now, report)
     return report
 

@@ -175,5 +175,122 @@ def entry_from_record(record: dict[str, Any]) -> Entry:
     return Entry(**values)
 
 
-__all__ = ["Change", "Entry", "FieldSource", "Links", "Organization", "Seed", "entry_from_record",
-           "entry_to_record"]
+# Digests ------------------------------------------------------------------------------------------
+DIGEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One paper of a digest as it was when the digest was made: what a reader sees of it, and
+    the counts it was ranked by."""
+
+    key: str
+    guid: str
+    title: str
+    text: str = ""
+    """Hugging Face's one-line summary (TL;DR), else the abstract's first sentence."""
+    tldr: bool = False
+    """Whether ``text`` is Hugging Face's TL;DR (not the abstract's first sentence)."""
+    authors: tuple[str, ...] = ()
+    links: Links = field(default_factory=Links)
+    upvotes: int | None = None
+    rank: int | None = None
+    first_seen: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The top papers of one feed (``slug``) in one closed period, frozen when it was made:
+    ``papers`` were first seen in the period, ``items`` are the top ones; ``guid`` is its
+    ``tag:`` id and ``content`` its HTML as published. ``papers == 0``: no entry is published."""
+
+    slug: str
+    cadence: str
+    period: str
+    start: datetime
+    end: datetime
+    made: datetime
+    guid: str
+    papers: int
+    title: str = ""
+    summary: str = ""
+    content: str = ""
+    items: tuple[DigestItem, ...] = ()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value is not None else None
+
+
+def digest_to_record(digest: Digest) -> dict[str, Any]:
+    """``digest`` as a JSON-ready dict (``digest``: the record format)."""
+    return {
+        "digest": DIGEST_FORMAT, "slug": digest.slug, "cadence": digest.cadence,
+        "period": digest.period, "start": _iso(digest.start), "end": _iso(digest.end),
+        "made": _iso(digest.made), "id": digest.guid, "papers": digest.papers,
+        "title": digest.title, "summary": digest.summary, "content": digest.content,
+        "items": [{"key": i.key, "guid": i.guid, "title": i.title, "text": i.text, "tldr": i.tldr,
+                   "authors": list(i.authors), "links": {k: getattr(i.links, k) for k in _LINK_FIELDS},
+                   "upvotes": i.upvotes, "rank": i.rank, "first_seen": _iso(i.first_seen)}
+                  for i in digest.items],
+    }
+
+
+def digest_from_record(record: dict[str, Any]) -> Digest:
+    """The digest ``digest_to_record`` wrote; ValueError, KeyError or TypeError if it is not one."""
+    if record.get("digest") != DIGEST_FORMAT:
+        raise ValueError(f"not a digest record of format {DIGEST_FORMAT}")
+
+    def when(value: Any) -> datetime:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None:
+            raise ValueError(f"{value!r} has no time zone")
+        return parsed
+
+    items = tuple(DigestItem(
+        str(i["key"]), str(i["guid"]), str(i["title"]), str(i.get("text", "")), bool(i.get("tldr")),
+        tuple(str(a) for a in i.get("authors") or ()),
+        Links(**{k: v for k, v in (i.get("links") or {}).items() if k in _LINK_FIELDS}),
+        i.get("upvotes"), i.get("rank"), when(i["first_seen"]) if i.get("first_seen") else None)
+        for i in record.get("items") or ())
+    return Digest(str(record["slug"]), str(record["cadence"]), str(record["period"]),
+                  when(record["start"]), when(record["end"]), when(record["made"]), str(record["id"]),
+                  int(record["papers"]), str(record.get("title", "")), str(record.get("summary", "")),
+                  str(record.get("content", "")), items)
+
+
+SENT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """A digest message the mail server accepted for one recipient: when, and its reply."""
+
+    digest: str
+    """The digest's id (its ``tag:`` URI)."""
+    recipient: str
+    message_id: str
+    sent: datetime
+    reply: str
+
+
+def sent_to_record(sent: SentRecord) -> dict[str, Any]:
+    """``sent`` as a JSON-ready dict (``sent``: the record format)."""
+    return {"sent": SENT_FORMAT, "digest": sent.digest, "recipient": sent.recipient,
+            "message_id": sent.message_id, "at": _iso(sent.sent), "reply": sent.reply}
+
+
+def sent_from_record(record: dict[str, Any]) -> SentRecord:
+    """The record ``sent_to_record`` wrote; ValueError, KeyError or TypeError if it is not one."""
+    if record.get("sent") != SENT_FORMAT:
+        raise ValueError(f"not a sent record of format {SENT_FORMAT}")
+    at = datetime.fromisoformat(record["at"])
+    if at.tzinfo is None:
+        raise ValueError(f"{record['at']!r} has no time zone")
+    return SentRecord(str(record["digest"]), str(record["recipient"]), str(record["message_id"]), at,
+                      str(record["reply"]))
+
+
+__all__ = ["Change", "Digest", "DigestItem", "Entry", "FieldSource", "Links", "Organization", "Seed",
+           "SentRecord", "digest_from_record", "digest_to_record", "entry_from_record",
+           "entry_to_record", "sent_from_record", "sent_to_record"]

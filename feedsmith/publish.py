@@ -1,10 +1,10 @@
 """Publish: the store in, the site folder out (store -> site).
 
 ``site_view`` chooses each feed's entries with indexed queries (newest first per topic, within
-the feed's window and bounds) and decodes only those; ``publish`` renders every file
-(``feedsmith.render``), adds the search bundle (Pagefind runs only when a page changed:
-``search_files``) and writes them atomically, or skips the render entirely when nothing it
-depends on changed since the last build (``site_is_current``).
+the feed's window and bounds) and decodes only those, and each digest feed's newest stored
+digests; ``publish`` renders every file (``feedsmith.render``), adds the search bundle (Pagefind
+runs only when a page changed: ``search_files``) and writes them atomically, or skips the render
+entirely when nothing it depends on changed since the last build (``site_is_current``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 from ._version import __version__
 from .config import Config
 from .errors import RenderError
-from .model import Entry
-from .render import FeedView, SiteView, search, site_file_names, site_files
+from .model import Digest, Entry
+from .periods import DAILY, next_boundary
+from .render import DigestView, FeedView, SiteView, search, site_file_names, site_files
 from .render.site import WriteReport, foreign_files, write_site
 from .report import BuildReport
 from .store import Store
@@ -81,7 +82,31 @@ def site_view(config: Config, store: Store, now: datetime) -> SiteView:
         updated = max((e.updated for e in chosen if e.updated), default=store.created)
         views.append(FeedView(slug, f"{site.title}: {title}", description, base, tuple(chosen),
                               updated, counts.get(slug, 0), name))
-    return SiteView(site.title, site.description, site.author, base, tuple(views))
+    return SiteView(site.title, site.description, site.author, base, tuple(views),
+                    digest_views(config, store, [(slug, f"{site.title}: {title}", rule)
+                                                 for slug, title, _, _, rule in feeds]))
+
+
+def digest_views(config: Config, store: Store, feeds: list[tuple[str, str, Topic | None]]
+                 ) -> tuple[DigestView, ...]:
+    """Each feed's digest feed of each cadence: its newest ``[digest] keep`` digests with papers."""
+    cadences = config.digest.periods
+    stored: dict[tuple[str, str], list[Digest]] = {}
+    for digest in store.digests([slug for slug, _, _ in feeds], cadences, limit=config.digest.keep):
+        stored.setdefault((digest.slug, digest.cadence), []).append(digest)
+    base = config.site.base_url
+    views = []
+    for slug, title, rule in feeds:
+        for cadence in cadences:
+            chosen = tuple(stored.get((slug, cadence), ()))
+            span = "day" if cadence == DAILY else "ISO week"
+            where = f" in {rule.title}" if rule else ""
+            views.append(DigestView(
+                slug, cadence, f"{title}, {cadence} digest",
+                f"The top {config.digest.top} papers{where} first seen each {span} (UTC), ranked by "
+                "Hugging Face upvotes, then trending rank.",
+                base, chosen, chosen[0].end if chosen else store.created))
+    return tuple(views)
 
 
 # Skipping a build that cannot change anything --------------------------------------------------
@@ -107,13 +132,15 @@ def code_fingerprint() -> str:
 
 
 def build_fingerprint(config: Config, store: Store) -> str:
-    """What the site was built from: configuration, code and store generation."""
-    what = repr((config.site, config.topics, code_fingerprint(), store.generation))
+    """What the site was built from: configuration, code, store generation and digests."""
+    what = repr((config.site, config.topics, config.digest, code_fingerprint(), store.generation,
+                 store.digest_count()))
     return hashlib.sha256(what.encode()).hexdigest()
 
 
-def _valid_until(view: SiteView, config: Config) -> datetime | None:
-    """When the first entry that holds a window open leaves it (None: no window can shrink)."""
+def _valid_until(view: SiteView, config: Config, now: datetime) -> datetime | None:
+    """When the first entry that holds a window open leaves it, or the next digest period
+    closes, whichever comes first (None: no window can shrink and no digest is made)."""
     topics = {t.slug: t for t in config.topics}
     ends = []
     for feed in view.feeds:
@@ -121,13 +148,16 @@ def _valid_until(view: SiteView, config: Config) -> datetime | None:
         seen = [e.first_seen for e in feed.entries if e.first_seen is not None]
         if len(feed.entries) > low and seen:
             ends.append(min(seen) + window)
+    boundary = next_boundary(config.digest.periods, now)
+    if boundary is not None:
+        ends.append(boundary)
     return min(ends, default=None)
 
 
 def remember_build(config: Config, store: Store, view: SiteView, files: dict[str, bytes],
-                   search_input: str) -> None:
+                   now: datetime, search_input: str) -> None:
     """Record what this build was made from, for ``site_is_current`` and ``search_files``."""
-    until = _valid_until(view, config)
+    until = _valid_until(view, config, now)
     store.set_meta(_BUILD_META, {
         "fingerprint": build_fingerprint(config, store),
         "valid_until": until.isoformat() if until else None,
@@ -175,7 +205,7 @@ def check_output_is_ours(config: Config) -> None:
     feedsmith did not write them (a user's own ``index.html``, say). Cheap: run it before
     anything is read or written."""
     out = config.site.output
-    names = site_file_names([ALL, *(t.slug for t in config.topics)])
+    names = site_file_names([ALL, *(t.slug for t in config.topics)], config.digest.periods)
     foreign = foreign_files(out, names)
     if foreign:
         raise RenderError(f"output folder {out} holds files feedsmith did not write: "
@@ -193,4 +223,4 @@ def publish(config: Config, store: Store, now: datetime, report: BuildReport) ->
     bundle, search_input = search_files(config, store, files)
     files.update(bundle)
     report.write = write_site(config.site.output, files)
-    remember_build(config, store, view, files, search_input)
+    remember_build(config, store, view, files, now, search_input)

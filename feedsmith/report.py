@@ -41,6 +41,8 @@ class BuildReport:
     write: WriteReport | None = None
     output: Path | None = None
     seeded: int | None = None
+    digests: int = 0
+    """Digests made by this build (of periods with papers)."""
     notes: list[str] = field(default_factory=list)
     """What else the run has to say: a refitted similarity vocabulary, example papers of ``like``
     rules that could not be read."""

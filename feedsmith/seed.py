@@ -2,8 +2,9 @@
 
 A run on a fresh machine (CI, a container) has no store; without one every entry would come back
 with today's date. ``read_seeds`` reads every Atom feed the site published (a folder's ``*.atom``
-files; for a URL, each feed its ``feeds.opml`` lists, else its ``all.atom``) and returns each
-entry's id with its published and updated dates. URLs are fetched by the crawler's ``Fetcher``,
+files; for a URL, each feed its ``feeds.opml`` lists, else its ``all.atom``), but the digest
+feeds (``<slug>.daily.atom``: no source ever delivers a digest), and returns each entry's id with
+its published and updated dates. URLs are fetched by the crawler's ``Fetcher``,
 with its deadlines and size caps. The store keeps them as seeds; when a source delivers one of
 those ids again, the entry gets its old id and dates back (``merge_entries``). Nothing published
 yet (a folder without feeds, HTTP 404) means no seeds, not an error; a folder or file that does
@@ -22,6 +23,7 @@ from .errors import NotFoundError, SourceError, StoreError
 from .http import Fetcher, LocalFiles, Retriever
 from .ids import arxiv_key, extract_arxiv_id, url_key
 from .model import Seed
+from .periods import CADENCES
 from .redact import redact_url
 from .sources.xmlfeed import parse_xml_feed
 
@@ -30,6 +32,12 @@ FALLBACK_FEED = "all.atom"
 MAX_SEED_BYTES = 50 * 1024 * 1024
 # The Atom files an OPML list names, by file name only: seeding never leaves the seed location.
 _LISTED_ATOM = re.compile(rb'xmlUrl="[^"]*?/?([a-z0-9][a-z0-9._-]*\.atom)"')
+_DIGEST_FEED = re.compile(rf"^[a-z0-9-]+\.(?:{'|'.join(CADENCES)})\.atom$")
+
+
+def is_digest_feed(name: str) -> bool:
+    """Whether the file ``name`` is a digest feed (``vision.daily.atom``), not an entry feed."""
+    return bool(_DIGEST_FEED.match(name))
 
 
 def parse_seeds(data: bytes, *, where: str = "feed") -> list[tuple[str, Seed]]:
@@ -68,9 +76,9 @@ async def _fetch(retriever: Retriever, url: str) -> bytes | None:
 
 
 def listed_feeds(opml: bytes) -> list[str]:
-    """The file names of the Atom feeds a site's ``feeds.opml`` lists, in order, once each."""
+    """The file names of the entry feeds a site's ``feeds.opml`` lists, in order, once each."""
     names = [match.decode() for match in _LISTED_ATOM.findall(opml)]
-    return list(dict.fromkeys(names))
+    return [name for name in dict.fromkeys(names) if not is_digest_feed(name)]
 
 
 async def _site_feeds(fetcher: Fetcher, base: str) -> list[tuple[str, bytes | None]]:
@@ -95,8 +103,8 @@ async def read_seeds(location: str, *, fetcher: Fetcher) -> list[tuple[str, Seed
         path = Path(location)
         if not path.exists():  # a typo, not a site with nothing published yet
             raise StoreError(f"cannot seed from {location}: no such file or folder")
-        files = sorted(path.glob("*.atom"), key=lambda p: (p.name != FALLBACK_FEED, p.name)) \
-            if path.is_dir() else [path]
+        files = sorted((p for p in path.glob("*.atom") if not is_digest_feed(p.name)),
+                       key=lambda p: (p.name != FALLBACK_FEED, p.name)) if path.is_dir() else [path]
         local = LocalFiles(MAX_SEED_BYTES)
         feeds = [(str(p), await _fetch(local, str(p))) for p in files]
     seeds: dict[str, Seed] = {}

@@ -1,9 +1,10 @@
 """The store of record: one SQLite database file, ``store.sqlite``, with an explicit schema.
 
-In: entries to write (``put_many``, one transaction), seeds from a published site, JSON Lines
-(``import_jsonl``). Out: stored entries (``get``, ``get_many``, ``entries``), a feed's newest keys
-(``newest_keys``, one indexed query), JSON Lines (``export_jsonl``, optionally salvaging around
-damaged records), a list of problems (``check``). The store only reads and writes rows: what to
+In: entries to write (``put_many``, one transaction), seeds from a published site, digests and
+sent records (``add_digests``, ``record_sent``), JSON Lines (``import_jsonl``). Out: stored
+entries (``get``, ``get_many``, ``entries``), a feed's newest keys (``newest_keys``, one indexed
+query), digests, JSON Lines (``export_jsonl``, optionally salvaging around damaged records), a
+list of problems (``check``). The store only reads and writes rows: what to
 write is decided elsewhere (``feedsmith.ingest``, ``feedsmith.merge``).
 
 Schema (``PRAGMA user_version`` = the last migration applied):
@@ -18,6 +19,10 @@ Schema (``PRAGMA user_version`` = the last migration applied):
   on the store's own text (``feedsmith.similar``); derived data, not exported.
 - ``similar_examples(arxiv_id, title, summary, fetched)``: example papers of ``like`` rules that
   were fetched from arXiv because no source brought them: not entries, never published.
+- ``digests(slug, cadence, period, closes, papers, id, record)``: each closed period's digest per
+  feed, frozen when made (``model.digest_to_record``); written once, never changed.
+- ``digest_sent(digest, recipient, message_id, sent, reply)``: each digest message the mail
+  server accepted, per recipient (``digest``: the digest's id).
 
 One writer at a time: ``open_store`` takes an OS-level lock (released by the kernel if the
 process dies). WAL mode while open; every run ends with a ``wal_checkpoint(TRUNCATE)``, so the
@@ -43,13 +48,26 @@ import filelock
 
 from .convert import OldStore, is_old_store, move_aside, read_old_store, save_validators
 from .errors import StoreError
-from .model import Entry, Seed, entry_from_record, entry_to_record
+from .model import (
+    Digest,
+    Entry,
+    Seed,
+    SentRecord,
+    digest_from_record,
+    digest_to_record,
+    entry_from_record,
+    entry_to_record,
+    sent_from_record,
+    sent_to_record,
+)
 
 STORE_FILE = "store.sqlite"
 LOCK_FILE = "lock"
 EXPORT_HEADER = "feedsmith-store"
-EXPORT_FORMAT = 2
-"""Format 1: exports of feedsmith 0.1.0; the entry lines are the same, only the header differs."""
+EXPORT_FORMAT = 3
+"""Format 1: exports of feedsmith 0.1.0; the entry lines are the same, only the header differs.
+Format 3 adds digest and sent lines after the entries; an export without any is format 2."""
+ENTRIES_ONLY_FORMAT = 2
 DEFAULT_LOCK_TIMEOUT = 60.0
 STREAM_BATCH = 500
 log = logging.getLogger("feedsmith")
@@ -94,16 +112,42 @@ MIGRATIONS: tuple[str, ...] = (
         fetched TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 3: digests (issue 17): each closed period's digest per feed, frozen when made, and each message
+    # the mail server accepted, per digest and recipient
+    """
+    CREATE TABLE digests (
+        slug TEXT NOT NULL,
+        cadence TEXT NOT NULL,
+        period TEXT NOT NULL,
+        closes REAL NOT NULL,
+        papers INTEGER NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        record TEXT NOT NULL,
+        PRIMARY KEY (slug, cadence, period)
+    ) WITHOUT ROWID;
+    CREATE INDEX digests_newest ON digests (slug, cadence, closes DESC);
+    CREATE TABLE digest_sent (
+        digest TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        sent TEXT NOT NULL,
+        reply TEXT NOT NULL,
+        PRIMARY KEY (digest, recipient)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass
 class Export:
-    """What ``export_jsonl`` wrote: how many entries, and the damaged records it skipped."""
+    """What ``export_jsonl`` wrote: how many entries, digests and sent records, and the damaged
+    records it skipped."""
 
     count: int = 0
     skipped: list[str] = field(default_factory=list)
+    digests: int = 0
+    sent: int = 0
 
 
 def store_error(directory: Path, exc: sqlite3.Error | OSError, message: str) -> StoreError:
@@ -137,6 +181,14 @@ def decode_record(key: str, text: str) -> Entry:
     if entry.key != key:
         raise ValueError(f"holds key {entry.key}")
     return entry
+
+
+def decode_digest(text: str) -> Digest:
+    """The digest stored as JSON ``text``; ValueError if it is not one."""
+    try:
+        return digest_from_record(json.loads(text))
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"{type(exc).__name__}: {exc}") from None
 
 
 class Store:
@@ -315,6 +367,66 @@ class Store:
             db.executemany("INSERT OR REPLACE INTO similar_examples VALUES (?, ?, ?, ?)",
                            [(i, t, s, fetched.isoformat()) for i, (t, s) in examples.items()])
 
+    # digests -------------------------------------------------------------------------------
+    def first_seen_between(self, start: datetime, end: datetime) -> list[Entry]:
+        """The entries first seen from ``start`` to before ``end``, in that order."""
+        rows = self._all("SELECT key FROM entries WHERE first_seen >= ? AND first_seen < ? "
+                         "ORDER BY first_seen, key", (start.timestamp(), end.timestamp()))
+        found = self.get_by_key(key for (key,) in rows)
+        return [found[key] for (key,) in rows if key in found]
+
+    def digest_ends(self) -> dict[tuple[str, str], datetime]:
+        """(slug, cadence) -> when the latest period with a stored digest closed."""
+        return {(slug, cadence): datetime.fromtimestamp(closes, UTC) for slug, cadence, closes in
+                self._all("SELECT slug, cadence, max(closes) FROM digests GROUP BY slug, cadence")}
+
+    def add_digests(self, digests: Iterable[Digest]) -> None:
+        """Store ``digests`` in one transaction; a period that has its digest already keeps it."""
+        rows = [(d.slug, d.cadence, d.period, d.end.timestamp(), d.papers, d.guid,
+                 json.dumps(digest_to_record(d), ensure_ascii=False, separators=(",", ":")))
+                for d in digests]
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO digests VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def digests(self, slugs: Iterable[str], cadences: Iterable[str], *,
+                limit: int | None = None) -> list[Digest]:
+        """The digests with papers of these feeds and cadences, newest first (then by slug and
+        cadence); with ``limit``, at most that many per feed and cadence."""
+        found = []
+        for slug in dict.fromkeys(slugs):
+            for cadence in dict.fromkeys(cadences):
+                rows = self._all("SELECT period, record FROM digests WHERE slug = ? AND cadence = ? "
+                                 "AND papers > 0 ORDER BY closes DESC LIMIT ?",
+                                 (slug, cadence, -1 if limit is None else limit))
+                found += [self._decode_digest(f"{slug} {cadence} {period}", text)
+                          for period, text in rows]
+        return sorted(found, key=lambda d: (-d.end.timestamp(), d.slug, d.cadence))
+
+    def digest_count(self) -> int:
+        """How many digests (of periods with papers or without) the store holds."""
+        row = self._one("SELECT count(*) FROM digests")
+        return int(row[0]) if row else 0
+
+    def sent_records(self) -> list[SentRecord]:
+        """Every digest message the mail server accepted, by digest id and recipient."""
+        return [SentRecord(digest, recipient, message_id, datetime.fromisoformat(sent), reply)
+                for digest, recipient, message_id, sent, reply in
+                self._all("SELECT * FROM digest_sent ORDER BY digest, recipient")]
+
+    def record_sent(self, sent: SentRecord) -> None:
+        """Record that the mail server accepted ``sent`` (committed at once)."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO digest_sent VALUES (?, ?, ?, ?, ?)",
+                       (sent.digest, sent.recipient, sent.message_id, sent.sent.isoformat(),
+                        sent.reply))
+
+    def _decode_digest(self, name: str, text: str) -> Digest:
+        try:
+            return decode_digest(text)
+        except ValueError as exc:
+            raise StoreError(f"store {self.directory}: digest {name} is damaged ({exc}); "
+                             "`feedsmith store check` lists every damaged record") from None
+
     # metadata ------------------------------------------------------------------------------
     def meta(self, name: str, default: Any = None) -> Any:
         """The JSON value stored under ``name``, else ``default``."""
@@ -343,32 +455,54 @@ class Store:
 
     # backup and verification -------------------------------------------------------------
     def export_jsonl(self, out: IO[str], *, salvage: bool = False) -> Export:
-        """Write a header line and every entry (sorted by key) as JSON Lines. A damaged record
+        """Write a header line, every entry (sorted by key), every digest (by feed, cadence and
+        period) and every sent record (by digest and recipient) as JSON Lines. A damaged record
         raises StoreError, or with ``salvage`` is skipped and named in the result."""
-        header = {EXPORT_HEADER: EXPORT_FORMAT, "created": self.meta("store")["created"],
-                  "seeds": self.seeds()}
+        digests = self._all("SELECT slug, cadence, period, record FROM digests "
+                            "ORDER BY slug, cadence, period")
+        sent = self.sent_records()
+        header = {EXPORT_HEADER: EXPORT_FORMAT if digests or sent else ENTRIES_ONLY_FORMAT,
+                  "created": self.meta("store")["created"], "seeds": self.seeds()}
         out.write(json.dumps(header, sort_keys=True) + "\n")
         result = Export()
+
+        def damaged(what: str, exc: ValueError) -> None:
+            if not salvage:
+                raise StoreError(f"store {self.directory}: {what} is damaged ({exc}); "
+                                 "`feedsmith store export --salvage` exports the others") from None
+            result.skipped.append(f"{what} ({exc})")
+
         for key, text in self._all("SELECT key, record FROM entries ORDER BY key"):
             try:
                 entry = decode_record(key, text)
             except ValueError as exc:
-                if not salvage:
-                    raise StoreError(f"store {self.directory}: entry {key} is damaged ({exc}); "
-                                     "`feedsmith store export --salvage` exports the others") from None
-                result.skipped.append(f"{key} ({exc})")
+                damaged(f"entry {key}", exc)
                 continue
             out.write(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False) + "\n")
             result.count += 1
+        for slug, cadence, period, text in digests:
+            try:
+                digest = decode_digest(text)
+            except ValueError as exc:
+                damaged(f"digest {slug} {cadence} {period}", exc)
+                continue
+            out.write(json.dumps(digest_to_record(digest), sort_keys=True, ensure_ascii=False) + "\n")
+            result.digests += 1
+        for record in sent:
+            out.write(json.dumps(sent_to_record(record), sort_keys=True, ensure_ascii=False) + "\n")
+            result.sent += 1
         return result
 
     def import_jsonl(self, lines: Iterable[str], *, name: str = "input") -> int:
-        """Read what ``export_jsonl`` wrote (format 1 or 2) into this store, which must hold no
-        entries; how many were imported. StoreError (nothing imported) on any bad line."""
-        if self.count():
-            raise StoreError(f"store {self.directory} already holds {self.count()} entries; import "
-                             "into an empty cache folder")
+        """Read what ``export_jsonl`` wrote (format 1, 2 or 3) into this store, which must hold no
+        entries and no digests; how many entries were imported. StoreError (nothing imported) on
+        any bad line."""
+        if self.count() or self.digest_count():
+            raise StoreError(f"store {self.directory} already holds {self.count()} entries and "
+                             f"{self.digest_count()} digests; import into an empty cache folder")
         entries: list[Entry] = []
+        digests: list[Digest] = []
+        sent: list[SentRecord] = []
         header: dict[str, Any] | None = None
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -377,15 +511,20 @@ class Store:
                 record = json.loads(line)
                 if number == 1 and isinstance(record, dict) and EXPORT_HEADER in record:
                     header = record
-                    continue
-                entries.append(entry_from_record(record))
+                elif isinstance(record, dict) and "sent" in record:  # it names its "digest" too
+                    sent.append(sent_from_record(record))
+                elif isinstance(record, dict) and "digest" in record:
+                    digests.append(digest_from_record(record))
+                else:
+                    entries.append(entry_from_record(record))
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                raise StoreError(f"{name} line {number}: not a feedsmith entry record ({exc})") from None
+                raise StoreError(f"{name} line {number}: not a feedsmith entry, digest or sent "
+                                 f"record ({exc})") from None
         if header is None:
             raise StoreError(f"{name}: missing the {EXPORT_HEADER} header line of `store export`")
-        if header[EXPORT_HEADER] not in (1, EXPORT_FORMAT):
+        if header[EXPORT_HEADER] not in (1, ENTRIES_ONLY_FORMAT, EXPORT_FORMAT):
             raise StoreError(f"{name}: export format {header[EXPORT_HEADER]}, this feedsmith reads "
-                             f"1 and {EXPORT_FORMAT}")
+                             f"1 to {EXPORT_FORMAT}")
         with self.transaction() as db:
             marker = {**self.meta("store"), "created": header["created"]}
             db.execute("INSERT OR REPLACE INTO meta VALUES ('store', ?)", (json.dumps(marker),))
@@ -395,6 +534,9 @@ class Store:
                             for key, s in (header.get("seeds") or {}).items()])
         self._has_seeds = None
         self.put_many(entries)
+        self.add_digests(digests)
+        for record in sent:
+            self.record_sent(record)
         return len(entries)
 
     def check(self) -> list[str]:
@@ -422,6 +564,17 @@ class Store:
             if set(entry.topics) != topics.pop(key, set()):
                 problems.append(f"entry {key}: its topic rows disagree with its record")
         problems.extend(f"topic rows for {key}, which is not stored" for key in sorted(topics))
+        for slug, cadence, period, papers, guid, text in self._all(
+                "SELECT slug, cadence, period, papers, id, record FROM digests "
+                "ORDER BY slug, cadence, period"):
+            try:
+                digest = decode_digest(text)
+            except ValueError as exc:
+                problems.append(f"digest {slug} {cadence} {period}: cannot be read ({exc})")
+                continue
+            if (digest.slug, digest.cadence, digest.period, digest.papers, digest.guid) != (
+                    slug, cadence, period, papers, guid):
+                problems.append(f"digest {slug} {cadence} {period}: its row disagrees with its record")
         return problems
 
     # plumbing ------------------------------------------------------------------------------

@@ -63,3 +63,24 @@ def safe_url(value: object) -> str | None:
     if any(c in url for c in ' <>"\'`\\'):
         return None
     return url
+
+
+# A sentence ends at . ! or ? followed by a space and a capital, a digit or an opening bracket;
+# not after the abbreviations abstracts use mid-sentence ("e.g.", "et al.", "Fig.", "vs.").
+_SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9(\[\"'“])")
+_NOT_AN_END = re.compile(r"(?:\b(?i:e\.g|i\.e|et al|etc|fig|figs|eq|eqs|sec|vs|cf|approx|resp|no|"
+                         r"ref|refs|dr|mr|ms|prof|st))\.$")
+
+
+def first_sentence(text: str, *, limit: int = 300) -> str:
+    """The first sentence of ``text`` (an abstract): up to the first full stop that ends a
+    sentence, at most ``limit`` characters (cut at a word, with an ellipsis)."""
+    text = clean_text(text)
+    for match in _SENTENCE_END.finditer(text):
+        if not _NOT_AN_END.search(text[:match.end()]):
+            text = text[:match.end()]
+            break
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"

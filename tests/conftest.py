@@ -55,6 +55,16 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
                 or os.environ.get("FEEDSMITH_UPDATE_GOLDEN") == "1")
 
 
+def assert_golden(rendered: bytes, name: str, update: bool) -> None:
+    """``rendered`` equals ``tests/golden/<name>`` (with ``update``: is written there first)."""
+    golden = GOLDEN / name
+    if update:
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(rendered)
+    assert golden.is_file(), f"{golden} missing: run pytest --update-golden"
+    assert rendered == golden.read_bytes(), f"{name} differs from {golden} (--update-golden)"
+
+
 @pytest.fixture(scope="session")
 def httpserver_listen_address() -> tuple[str, int]:
     """pytest-httpserver listens on 127.0.0.1 (not "localhost", which may resolve to ::1 first)."""

@@ -16,8 +16,10 @@ from typing import Any
 import feedparser
 import listparser
 
-from feedsmith.model import Entry, Links
-from feedsmith.render import FeedView, SiteView
+from feedsmith.digest import make_digest
+from feedsmith.model import Digest, Entry, Links
+from feedsmith.periods import DAILY, WEEKLY, period_of
+from feedsmith.render import DigestView, FeedView, SiteView
 from feedsmith.render.view import ET_AL, MAX_AUTHORS
 from feedsmith.sources.hf import HF_HOST, parse_daily_papers
 
@@ -84,6 +86,39 @@ def fixed_site(base: str = BASE) -> SiteView:
         FeedView("empty", "Test: Empty", "Nothing matches yet.", base, (), CREATED, 0, "Empty"),
     )
     return SiteView("Test site", "Papers for tests.", "Test Author", base, views)
+
+
+def fixed_digests() -> tuple[Digest, ...]:
+    """Two daily digests of ``all``, newest first: 13 March (the three fixed entries, top 2
+    shown; the hostile one has a TL;DR) and 12 March (one paper)."""
+    paper, hostile, bare = fixed_entries()[:3]
+    hostile = replace(hostile, upvotes=7, tldr=f"TL;DR with {SCRIPT_TITLE} inside")
+    earlier = replace(bare, key="arxiv:2501.00002", guid="https://arxiv.org/abs/2501.00002",
+                      title="An earlier paper", summary="It came first. Then more.",
+                      links=Links(url="https://arxiv.org/abs/2501.00002"), arxiv_id="2501.00002",
+                      first_seen=T0 - timedelta(days=1), rank=4)
+    today, yesterday = period_of(DAILY, T0), period_of(DAILY, T0 - timedelta(days=1))
+    return (make_digest("all", None, today, [bare, hostile, paper], top=2, base_url=BASE,
+                        now=today.end + timedelta(minutes=17)),
+            make_digest("all", None, yesterday, [earlier], top=2, base_url=BASE,
+                        now=yesterday.end + timedelta(minutes=17)))
+
+
+def fixed_digest_site(base: str = BASE) -> SiteView:
+    """``fixed_site`` with the digest feeds of ``all``: daily (``fixed_digests``) and weekly
+    (none made yet)."""
+    digests = fixed_digests()
+    daily = DigestView("all", DAILY, "Test: all papers, daily digest", "The top papers of each day.",
+                       base, digests, digests[0].end)
+    weekly = DigestView("all", WEEKLY, "Test: all papers, weekly digest",
+                        "The top papers of each week.", base, (), CREATED)
+    return replace(fixed_site(base), digests=(daily, weekly))
+
+
+def is_digest_file(name: str) -> bool:
+    """Whether ``name`` is a digest feed's file (``vision.daily.atom``, ``all.weekly.html``),
+    which a build after a day or week closes writes although no entry changed."""
+    return name.count(".") == 2 and name.split(".")[1] in (DAILY, WEEKLY)
 
 
 OWN_SCRIPTS = tuple(re.findall(r"<script\b.*?</script>", (
@@ -205,20 +240,30 @@ def check_entry_agrees(atom: Any, rss: Any, item: dict[str, Any]) -> None:
     assert rss.summary.removeprefix("<p>").startswith(escape(item["summary"], quote=False))
 
 
-def check_opml(data: bytes, slugs: list[str], base: str) -> None:
+def check_opml(data: bytes, slugs: list[str], base: str, digests: list[str] | None = None) -> None:
     """Parse ``data`` with listparser: ``all`` (``slugs[0]``) an rss outline of its own, then one
-    folder holding an rss outline per topic, each with absolute Atom/HTML URLs."""
+    folder holding an rss outline per topic, then, with ``digests`` (``all.daily``...), a
+    ``Digests`` folder holding one per digest feed, each with absolute Atom/HTML URLs."""
+    digests = digests or []
     result = listparser.parse(data)
     assert result.bozo == 0, result.get("bozo_exception")
     urls = [feed.url for feed in result.feeds]
-    assert urls == [f"{base}{slug}.atom" for slug in slugs]
+    assert urls == [f"{base}{stem}.atom" for stem in [*slugs, *digests]]
     body = ET.fromstring(data).find("body")
     assert body is not None
-    first, *rest = list(body)
+    first, *folders = list(body)
     assert (first.get("type"), first.get("htmlUrl")) == ("rss", f"{base}{slugs[0]}.html")
     if len(slugs) > 1:
-        [folder] = rest
+        folder, *folders = folders
         assert set(folder.attrib) == {"text"}  # a folder: no type, so nothing but its text
         assert [(o.get("type"), o.get("htmlUrl")) for o in folder] == [
             ("rss", f"{base}{slug}.html") for slug in slugs[1:]]
-        assert [f.categories for f in result.feeds[1:]] == [[[folder.get("text")]]] * (len(slugs) - 1)
+        assert [f.categories for f in result.feeds[1:len(slugs)]] == [
+            [[folder.get("text")]]] * (len(slugs) - 1)
+    if digests:
+        folder, *folders = folders
+        assert folder.attrib == {"text": "Digests"}
+        assert [(o.get("type"), o.get("htmlUrl")) for o in folder] == [
+            ("rss", f"{base}{stem}.html") for stem in digests]
+        assert [f.categories for f in result.feeds[len(slugs):]] == [[["Digests"]]] * len(digests)
+    assert folders == []

@@ -9,12 +9,12 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "feedsmith"
 LAYERS = [
     {"errors", "checks", "_version", "settings", "model", "text", "ids", "dates", "redact",
-     "content_coding", "addresses"},
+     "content_coding", "addresses", "periods"},
     {"http", "sources", "topics", "merge"},
     {"config"},
     {"crawl_cache", "convert", "store", "ingest", "seed", "render"},
     {"report", "similar", "crawl", "publish", "entries", "inspection", "maintenance", "jobs",
-     "serve", "init"},
+     "serve", "init", "digest", "mail"},
     {"cli", "__init__", "__main__"},
 ]
 LAYER = {name: number for number, names in enumerate(LAYERS) for name in names}

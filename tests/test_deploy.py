@@ -3,7 +3,11 @@
 - systemd: ``deploy/feedsmith.service`` and ``.timer`` pass ``systemd-analyze verify`` with a
   real ``ExecStart`` path (no systemd as PID 1 needed), and the service's command, run in its
   working directory, builds the site writing nothing outside the unit's ``ReadWritePaths``.
-- cron: the crontab line of docs/deploy.md, run with cron's bare environment, builds the site.
+- systemd, digests: ``deploy/feedsmith-digest.service`` verifies beside the others, is pulled in
+  by and ordered after each build, and its command mails a digest through a real SMTP server on
+  127.0.0.1 writing nothing but the store.
+- cron: the crontab lines of docs/deploy.md, run with cron's bare environment, build the site
+  (and the second one then mails the digests).
 - nginx: a real nginx on 127.0.0.1 with ``deploy/nginx.conf`` over a built site: every file
   kind's Content-Type, 304 for conditional GETs, no listing, no dotfile, and newsboat reading
   every feed through it.
@@ -32,6 +36,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -44,11 +49,13 @@ from feedsmith.render.site import MANIFEST
 from feedsmith.serve import CONTENT_TYPES
 from tests.conftest import ROOT, SNAPSHOT, write_config
 from tests.sitecheck import T0
+from tests.smtp import PASSWORD, USER, Inbox, MailCA, mail_server
 from tests.test_newsboat import NEWSBOAT, newsboat, stored_items, unread_count
 
 DEPLOY = ROOT / "deploy"
 SERVICE = DEPLOY / "feedsmith.service"
 TIMER = DEPLOY / "feedsmith.timer"
+DIGEST_SERVICE = DEPLOY / "feedsmith-digest.service"
 NGINX_CONF = DEPLOY / "nginx.conf"
 HEADERS = DEPLOY / "_headers"
 S3_SYNC = DEPLOY / "s3-sync.sh"
@@ -216,18 +223,63 @@ def test_service_command_builds_writing_only_its_read_write_paths(install_dir: P
     assert outside == []  # ProtectSystem=strict would have refused these writes
 
 
+@needs_systemd
+def test_the_digest_unit_verifies_and_follows_every_build(tmp_path: Path) -> None:
+    units = tmp_path / "units"
+    units.mkdir()
+    for unit in (SERVICE, DIGEST_SERVICE):
+        (units / unit.name).write_text(installed(unit.read_text(), tmp_path / "srv", feedsmith_script()))
+    assert systemd_verify(units / SERVICE.name, units / DIGEST_SERVICE.name) == ""
+    digest, build_unit = unit_settings(DIGEST_SERVICE.read_text()), unit_settings(SERVICE.read_text())
+    # enabled, it is wanted by the build and ordered after it: it runs after every build,
+    # whatever the build's exit code (Wants, not Requires)
+    assert digest["WantedBy"] == [SERVICE.name] and digest["After"] == [SERVICE.name]
+    assert "Requires" not in digest and "BindsTo" not in digest
+    assert digest["Type"] == ["oneshot"] and digest["User"] == ["feedsmith"]
+    assert digest["ReadWritePaths"] == [f"{INSTALL_DIR}/cache"]  # the store alone
+    sandbox = {key: value for key, value in build_unit.items()
+               if key.startswith(("Protect", "Restrict", "SystemCall", "Private", "NoNew", "Lock"))}
+    assert {key: digest.get(key) for key in sandbox} == sandbox  # the build's sandbox, every line
+
+
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated:DeprecationWarning")
+def test_the_digest_unit_command_mails_writing_only_the_store(install_dir: Path) -> None:
+    config = load_config(install_dir / "feedsmith.toml")
+    build(config, now=T0)
+    build(config, now=T0 + timedelta(days=1))  # Friday's digest is made
+    service = unit_settings(installed(DIGEST_SERVICE.read_text(), install_dir, feedsmith_script()))
+    inbox, ca = Inbox(), MailCA()
+    ca_file = install_dir.parent / "ca.pem"
+    ca.ca.cert_pem.write_to_path(str(ca_file))
+    with mail_server(inbox, ca) as server:
+        with (install_dir / "feedsmith.toml").open("a") as toml:
+            toml.write(f'[email]\nto = ["ada@example.org", "bob@example.org"]\nfrom = "papers@example.org"'
+                       f'\nsmtp_host = "127.0.0.1"\nsmtp_port = {server.port}\nusername = "{USER}"\n'
+                       'password_env = "SMTP_PASSWORD"\n')
+        before = tree(install_dir)
+        (command,) = service["ExecStart"]
+        env = {**bare_env(install_dir), "SMTP_PASSWORD": PASSWORD, "SSL_CERT_FILE": str(ca_file)}
+        done = subprocess.run(shlex.split(command), cwd=service["WorkingDirectory"][0], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "digests: 2 of 2 messages sent" in done.stdout
+    assert sorted(r.rcpt_tos[0] for r in inbox.received) == ["ada@example.org", "bob@example.org"]
+    changed = {name for name, mtime in tree(install_dir).items() if before.get(name) != mtime}
+    assert changed and all((install_dir / name).is_relative_to(config.site.cache) for name in changed)
+
+
 # cron ------------------------------------------------------------------------------------------
 
-def crontab_line() -> tuple[list[str], str]:
-    """The crontab line of docs/deploy.md: its five schedule fields and its command."""
-    lines = re.findall(rf"^((?:\S+ ){{5}})({re.escape(INSTALL_DIR)}/.*)$", DEPLOY_DOC.read_text(), re.M)
-    assert len(lines) == 1, lines
-    schedule, command = lines[0]
-    return schedule.split(), command
+def crontab_lines() -> list[tuple[list[str], str]]:
+    """The crontab lines of docs/deploy.md: each one's five schedule fields and its command."""
+    lines = re.findall(rf"^((?:\S+ ){{5}})(.*{re.escape(INSTALLED_FEEDSMITH)} .*)$",
+                       DEPLOY_DOC.read_text(), re.M)
+    assert len(lines) == 2, lines  # a build; a build, then the digests by e-mail
+    return [(schedule.split(), command) for schedule, command in lines]
 
 
-def test_cron_line_builds_as_written(install_dir: Path) -> None:
-    schedule, command = crontab_line()
+def run_cron_line(index: int, install_dir: Path) -> None:
+    schedule, command = crontab_lines()[index]
     minute, *rest = schedule
     assert 0 <= int(minute) <= 59 and rest == ["*", "*", "*", "*"]  # once an hour
     command = installed(command, install_dir, feedsmith_script())
@@ -237,6 +289,33 @@ def test_cron_line_builds_as_written(install_dir: Path) -> None:
     assert (install_dir / "site" / "all.atom").is_file()
     log = (install_dir / "build.log").read_text()
     assert "sources: 1 read, 0 failed" in log and "site: " in log
+
+
+def test_cron_line_builds_as_written(install_dir: Path) -> None:
+    run_cron_line(0, install_dir)
+
+
+@pytest.mark.filterwarnings("ignore:Session.login_data is deprecated:DeprecationWarning")
+def test_cron_line_with_digests_builds_then_mails_as_written(install_dir: Path) -> None:
+    """The store already holds papers first seen two days ago (by the wall clock: cron's run
+    reads it), so the build makes their day's digest and the send mails it."""
+    config = load_config(install_dir / "feedsmith.toml")
+    build(config, now=datetime.now(UTC) - timedelta(days=2))
+    inbox, ca = Inbox(), MailCA()
+    ca.ca.cert_pem.write_to_path(str(install_dir / "ca.pem"))
+    (install_dir / "smtp.env").write_text(f"export SMTP_PASSWORD={PASSWORD}\n"
+                                          f"export SSL_CERT_FILE={install_dir / 'ca.pem'}\n")
+    with mail_server(inbox, ca) as server:
+        with (install_dir / "feedsmith.toml").open("a") as toml:
+            toml.write(f'[email]\nto = "ada@example.org"\nfrom = "papers@example.org"\n'
+                       f'smtp_host = "127.0.0.1"\nsmtp_port = {server.port}\nusername = "{USER}"\n'
+                       'password_env = "SMTP_PASSWORD"\nperiods = ["daily"]\n')
+        run_cron_line(1, install_dir)
+    log = (install_dir / "build.log").read_text()
+    assert "digests: 1 of 1 messages sent" in log, log
+    (received,) = inbox.received
+    assert received.rcpt_tos == ["ada@example.org"]
+    assert received.message["Subject"].startswith("Top papers of ")
 
 
 # nginx -----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from ruamel.yaml import YAML
 
 from feedsmith.cli import main
-from feedsmith.config import CRAWL_KEYS, SITE_KEYS, load_config
+from feedsmith.config import CRAWL_KEYS, DIGEST_KEYS, EMAIL_KEYS, SITE_KEYS, load_config
 from feedsmith.init import (
     REPOSITORY,
     WORKFLOW,
@@ -99,9 +99,13 @@ def test_the_configuration_lists_every_setting_commented_with_its_default(tmp_pa
     (tmp_path / "all.toml").write_text(_uncommented(text))
     everything = load_config(tmp_path / "all.toml")
     assert everything.site == written.site and everything.crawl == written.crawl
+    assert everything.digest == written.digest and written.email is None
     tables = tomllib.loads(_uncommented(text))
     assert set(tables["site"]) == SITE_KEYS
     assert set(tables["crawl"]) == CRAWL_KEYS
+    assert set(tables["digest"]) == DIGEST_KEYS
+    assert set(tables["email"]) == EMAIL_KEYS - {"ssl"}  # starttls = true, "or ssl = true"
+    assert everything.email is not None and everything.email.password_env == "SMTP_PASSWORD"
     assert written.site.output == tmp_path / "site"
     assert written.site.cache == tmp_path / ".cache" / "feedsmith"
     assert written.site.contact == REPOSITORY and written.site.base_url.endswith("/")
@@ -226,6 +230,23 @@ def test_the_workflow_runs_hourly_one_at_a_time_and_deploys_to_pages(workflow_fi
     deploy = workflow["jobs"]["deploy"]
     assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
     assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+
+
+def test_the_optional_send_step_runs_after_the_build_and_before_the_store_is_saved(
+        workflow_file: Path, tmp_path: Path) -> None:
+    text = workflow_file.read_text()
+    assert not any("digest send" in step.get("run", "")  # commented out: off until configured
+                   for step in load_workflow(workflow_file)["jobs"]["build"]["steps"])
+    step = re.search(r"(?m)^      # - name: Send the digests\n(?:      #   .*\n)+", text)
+    assert step is not None
+    on = workflow_file.with_name("with-send.yml")
+    on.write_text(text.replace(step.group(0), re.sub(r"(?m)^      # ", "      ", step.group(0))))
+    assert check_workflow(on).returncode == 0, check_workflow(on).stdout
+    steps = load_workflow(on)["jobs"]["build"]["steps"]
+    send = step_index(steps, run="feedsmith digest send")
+    assert step_index(steps, run="feedsmith build") < send < step_index(steps, uses="actions/cache/save@")
+    assert steps[send]["continue-on-error"] is True  # a mail failure never stops the deploy
+    assert steps[send]["env"] == {"SMTP_PASSWORD": "${{ secrets.SMTP_PASSWORD }}"}
 
 
 def run_build_step(step: dict[str, Any], tmp_path: Path, *, restored: str, exit_code: int

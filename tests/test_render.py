@@ -20,10 +20,11 @@ from feedsmith.config import load_config
 from feedsmith.jobs import build
 from feedsmith.merge import VISIBLE_FIELDS
 from feedsmith.model import Entry, Organization
+from feedsmith.periods import CADENCES
 from feedsmith.render import site_files
 from feedsmith.render.content import entry_html
 from feedsmith.render.site import write_site
-from tests.conftest import GOLDEN, write_config
+from tests.conftest import assert_golden, write_config
 from tests.sitecheck import (
     BASE,
     CREATED,
@@ -44,13 +45,7 @@ GOLDEN_FILES = ["all.atom", "all.rss", "all.json", "vision.html", "agents.html",
 
 @pytest.mark.parametrize("name", GOLDEN_FILES)
 def test_rendered_file_matches_golden(name: str, update_golden: bool) -> None:
-    rendered = site_files(fixed_site())[name]
-    golden = GOLDEN / f"site-{name}"
-    if update_golden:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_bytes(rendered)
-    assert golden.is_file(), f"{golden} missing: run pytest --update-golden"
-    assert rendered == golden.read_bytes(), f"{name} differs from {golden} (--update-golden)"
+    assert_golden(site_files(fixed_site())[name], f"site-{name}", update_golden)
 
 
 def test_rendering_is_deterministic() -> None:
@@ -177,7 +172,10 @@ def test_default_build_parses_everywhere(snapshot_config: Path) -> None:
     slugs = list(report.topic_counts)
     for slug in slugs:
         assert len(check_feed_triplet(site, slug)) == report.topic_counts[slug]
-    check_opml((site / "feeds.opml").read_bytes(), slugs, "https://feeds.example.org/ml/")
+    digests = [f"{slug}.{cadence}" for slug in slugs for cadence in CADENCES]
+    check_opml((site / "feeds.opml").read_bytes(), slugs, "https://feeds.example.org/ml/", digests)
+    for stem in digests:
+        assert check_feed_triplet(site, stem) == []  # no day or week has closed yet
     assert (site / "style.css").read_bytes().startswith(b"/*")
     assert not (site / "feed.css").exists()
 
@@ -196,8 +194,9 @@ def test_removed_topic_loses_its_files_and_other_files_stay(tmp_path: Path) -> N
     topics.write_text('[topics.vision]\ntitle = "Vision"\nany = ["image"]\n')
     report = build(load_config(path), now=T0.replace(hour=13))
     assert report.write is not None
-    assert [n for n in report.write.removed if "/" not in n] == [
-        "agents.atom", "agents.html", "agents.json", "agents.rss"]
+    assert sorted(n for n in report.write.removed if "/" not in n) == sorted(
+        f"agents{digest}.{ext}" for digest in ("", ".daily", ".weekly")
+        for ext in ("atom", "html", "json", "rss"))
     assert not any((site / n).exists() for n in report.write.removed)  # search chunks as well
     assert not any(site.glob("agents.*"))
     assert (site / "CNAME").read_text() == "feeds.example.org\n"

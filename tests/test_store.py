@@ -115,8 +115,8 @@ def test_a_store_of_schema_version_1_is_migrated_to_keep_the_like_vocabulary(tmp
     with open_store(folder, now=T0) as store:
         ingest(store, snapshot_entries(), clock=RunClock(T0))
     with sqlite3.connect(folder / "store.sqlite") as db:  # exactly what schema version 1 held
-        db.execute("DROP TABLE similar_terms")
-        db.execute("DROP TABLE similar_examples")
+        for table in ("similar_terms", "similar_examples", "digests", "digest_sent"):
+            db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 1")
     db.close()
     with open_store(folder) as store:
@@ -125,9 +125,29 @@ def test_a_store_of_schema_version_1_is_migrated_to_keep_the_like_vocabulary(tmp
         store.set_similarity_terms({"context": 2.5}, {"documents": 72})
         store.add_examples({"2402.13753": ("LongRoPE", "Extends the context window.")}, T0)
     with sqlite3.connect(folder / "store.sqlite") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert {name for (name,) in db.execute("SELECT name FROM sqlite_master")} >= {
+            "similar_terms", "similar_examples", "digests", "digest_sent"}
         assert db.execute("SELECT * FROM similar_terms").fetchall() == [("context", 2.5)]
     db.close()
     with open_store(folder) as store:
         assert store.examples(["2402.13753", "2309.12307"]) == {
             "2402.13753": ("LongRoPE", "Extends the context window.")}
+
+
+def test_a_store_of_schema_version_2_gains_the_digest_tables(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    with open_store(folder, now=T0) as store:
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
+        store.set_similarity_terms({"context": 2.5}, {"documents": 72})
+    with sqlite3.connect(folder / "store.sqlite") as db:  # what schema version 2 held (main's like)
+        db.execute("DROP TABLE digests")
+        db.execute("DROP TABLE digest_sent")
+        db.execute("PRAGMA user_version = 2")
+    db.close()
+    with open_store(folder) as store:
+        assert store.count() == 72 and store.check() == []
+        assert store.similarity_terms() == {"context": 2.5} and store.digest_count() == 0
+    with sqlite3.connect(folder / "store.sqlite") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    db.close()

@@ -31,7 +31,9 @@ FEED_EXTENSIONS = (".atom", ".rss", ".json")
 
 
 def feed_files(site: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(site.iterdir()) if p.suffix in FEED_EXTENSIONS}
+    """The entry feeds (not the digest feeds, which a day that closes or a new store changes)."""
+    return {p.name: p.read_bytes() for p in sorted(site.iterdir())
+            if p.suffix in FEED_EXTENSIONS and p.name.count(".") == 1}
 
 
 def feed_ids(site: Path) -> dict[str, set[str]]:
@@ -195,6 +197,7 @@ def test_export_then_import_into_an_empty_cache_reproduces_byte_identical_feeds(
 
     rebuilt = with_overrides(config, cache=fresh, output=tmp_path / "site2")
     build(rebuilt, now=T0 + timedelta(days=3))
+    build(config, now=T0 + timedelta(days=3))  # both stores make the digests of the same days
     assert site_state(tmp_path / "site2") == site_state(tmp_path / "site")
 
 

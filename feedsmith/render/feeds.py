@@ -21,14 +21,21 @@ from feedgen.feed import FeedGenerator
 
 from ..model import Entry
 from .content import EntryHTML
-from .view import GENERATOR, GENERATOR_URI, FeedView, SiteView, author_line, shown_authors
+from .view import (
+    GENERATOR,
+    GENERATOR_URI,
+    FeedLike,
+    FeedView,
+    SiteView,
+    author_line,
+    shown_authors,
+)
 
 
-def _generator(view: FeedView, site: SiteView, *, rss: bool, html_of: EntryHTML) -> FeedGenerator:
+def feed_generator(view: FeedLike, site: SiteView, *, rss: bool) -> FeedGenerator:
+    """A feedgen generator with ``view``'s feed-level elements set, every date explicit."""
     fg = FeedGenerator()
     fg.load_extension("media", atom=True, rss=True)
-    if rss:
-        fg.load_extension("dc", atom=False, rss=True)
     fg.id(view.url("atom"))
     fg.title(view.title)
     fg.subtitle(view.description or view.title)
@@ -40,6 +47,13 @@ def _generator(view: FeedView, site: SiteView, *, rss: bool, html_of: EntryHTML)
     fg.link(href=view.url("html"), rel="alternate")
     fg.updated(view.updated)
     fg.lastBuildDate(view.updated)
+    return fg
+
+
+def _generator(view: FeedView, site: SiteView, *, rss: bool, html_of: EntryHTML) -> FeedGenerator:
+    fg = feed_generator(view, site, rss=rss)
+    if rss:  # an entry's authors: one dc:creator line
+        fg.load_extension("dc", atom=False, rss=True)
     for entry in view.entries:
         _add_entry(fg, entry, site, html_of, rss=rss)
     return fg
@@ -80,13 +94,16 @@ def rss_description(entry: Entry) -> str:
     return "\n".join(f"<p>{escape(text, quote=False)}</p>" for text in paragraphs)
 
 
+def serialize(fg: FeedGenerator, *, rss: bool) -> bytes:
+    """The RSS (``rss``) or else Atom document of ``fg``."""
+    return bytes(fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True))
+
+
 def atom(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an Atom 1.0 document."""
-    fg = _generator(view, site, rss=False, html_of=html_of or EntryHTML())
-    return bytes(fg.atom_str(pretty=True))
+    return serialize(_generator(view, site, rss=False, html_of=html_of or EntryHTML()), rss=False)
 
 
 def rss(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
     """``view`` as an RSS 2.0 document."""
-    fg = _generator(view, site, rss=True, html_of=html_of or EntryHTML())
-    return bytes(fg.rss_str(pretty=True))
+    return serialize(_generator(view, site, rss=True, html_of=html_of or EntryHTML()), rss=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..model import Entry
 from .content import EntryHTML
-from .view import FeedView, SiteView, shown_authors
+from .view import FeedLike, FeedView, SiteView, shown_authors
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -49,9 +49,8 @@ def _item(entry: Entry, site: SiteView, html_of: EntryHTML) -> dict[str, Any]:
     return item
 
 
-def feed_document(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> dict[str, Any]:
-    """``view`` as a JSON Feed 1.1 object."""
-    html_of = html_of or EntryHTML()
+def feed_head(view: FeedLike, site: SiteView) -> dict[str, Any]:
+    """The feed-level members of ``view``'s JSON Feed (all but ``items``)."""
     return {
         "version": JSON_FEED_VERSION,
         "title": view.title,
@@ -60,12 +59,21 @@ def feed_document(view: FeedView, site: SiteView, html_of: EntryHTML | None = No
         "description": view.description or view.title,
         "authors": [{"name": site.author}],
         "language": "en",
-        "items": [_item(entry, site, html_of) for entry in view.entries],
     }
 
 
-def json_feed(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
-    """``view`` as JSON Feed 1.1 bytes: compact (one line; the C encoder, several times faster
-    than indenting), UTF-8, a final newline."""
-    document = feed_document(view, site, html_of)
+def feed_document(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> dict[str, Any]:
+    """``view`` as a JSON Feed 1.1 object."""
+    html_of = html_of or EntryHTML()
+    return {**feed_head(view, site), "items": [_item(entry, site, html_of) for entry in view.entries]}
+
+
+def dump(document: dict[str, Any]) -> bytes:
+    """A JSON Feed object as bytes: compact (one line; the C encoder, several times faster than
+    indenting), UTF-8, a final newline."""
     return (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def json_feed(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
+    """``view`` as JSON Feed 1.1 bytes."""
+    return dump(feed_document(view, site, html_of))

@@ -3,9 +3,10 @@
 The ``all`` feed is an outline of its own at the top; the topics (in configuration order) sit in
 one folder outline after it, so a reader importing the list files them together and a user can
 pick the topics or ``all``. Subscribing to both is no use in readers that key articles by id
-across feeds (newsboat): each paper then shows in one feed only. Each feed's ``type="rss"``
-outline has its Atom file as absolute ``xmlUrl`` and its page as ``htmlUrl``. The only date is the
-newest feed's ``updated`` (no build time), so the same store gives the same bytes.
+across feeds (newsboat): each paper then shows in one feed only. A ``Digests`` folder outline
+follows with one outline per digest feed. Each feed's ``type="rss"`` outline has its Atom file as
+absolute ``xmlUrl`` and its page as ``htmlUrl``. The only date is the newest feed's ``updated``
+(no build time), so the same store gives the same bytes.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from datetime import UTC
 from email.utils import format_datetime
 
 from ..topics import ALL
-from .view import FeedView, SiteView
+from .view import FeedLike, SiteView
 
 
-def _feed_outline(parent: ET.Element, view: FeedView) -> None:
+def _feed_outline(parent: ET.Element, view: FeedLike) -> None:
     ET.SubElement(parent, "outline", {
         "type": "rss",
         "text": view.title,
@@ -30,7 +31,8 @@ def _feed_outline(parent: ET.Element, view: FeedView) -> None:
 
 
 def opml(site: SiteView) -> bytes:
-    """The OPML 2.0 document listing every feed of ``site``: ``all``, then a folder of topics."""
+    """The OPML 2.0 document listing every feed of ``site``: ``all``, then a folder of topics,
+    then a folder of digest feeds."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = site.title
@@ -47,5 +49,9 @@ def opml(site: SiteView) -> bytes:
         folder = ET.SubElement(body, "outline", {"text": f"{site.title}: topics"})
         for view in site.topics.values():
             _feed_outline(folder, view)
+    if site.digests:
+        folder = ET.SubElement(body, "outline", {"text": "Digests"})
+        for digest in site.digests:
+            _feed_outline(folder, digest)
     ET.indent(root, space="  ")
     return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True)) + b"\n"

@@ -99,9 +99,14 @@ def foreign_files(out: Path, names: Iterable[str]) -> list[str]:
 
 
 def _write_order(name: str) -> tuple[int, str]:
-    """Feeds, the stylesheet and the search bundle first, then the pages, then the index and
-    OPML list that link to them."""
-    return (2 if name in (INDEX, OPML) else 1 if name.endswith(".html") else 0, name)
+    """Feeds, the stylesheet and the search bundle first, then the digest feeds' pages
+    (``<slug>.<cadence>.html``), then each feed's page (which links to them), then the index and
+    OPML list that link to them all."""
+    if name in (INDEX, OPML):
+        return (3, name)
+    if name.endswith(".html"):
+        return (1 if name.count(".") > 1 else 2, name)
+    return (0, name)
 
 
 def _write_manifest(out: Path, names: Iterable[str]) -> None:

@@ -8,10 +8,26 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Protocol
 
 from ..checks import is_arxiv_category
-from ..model import Entry
+from ..model import Digest, Entry
 from ..topics import ALL
+
+
+class FeedLike(Protocol):
+    """What the feed-level parts of every format need: a feed of entries or of digests."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def updated(self) -> datetime: ...
+
+    def url(self, extension: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,32 @@ class FeedView:
 
 
 @dataclass(frozen=True)
+class DigestView:
+    """One digest feed as published: the digests of one feed (``slug``) and ``cadence`` that have
+    papers, newest first; ``updated`` is the newest one's (else a stored, stable date)."""
+
+    slug: str
+    cadence: str
+    title: str
+    description: str
+    base_url: str
+    digests: tuple[Digest, ...]
+    updated: datetime
+
+    def url(self, extension: str) -> str:
+        """The absolute URL of this digest feed's file with ``extension``."""
+        return f"{self.base_url}{self.file(extension)}"
+
+    def file(self, extension: str) -> str:
+        """The file name of this digest feed's file with ``extension``: ``<slug>.<cadence>.atom``."""
+        return f"{self.slug}.{self.cadence}.{extension}"
+
+    def entry_url(self, digest: Digest) -> str:
+        """Where ``digest`` is shown: its anchor on this digest feed's page."""
+        return f"{self.url('html')}#{digest.period}"
+
+
+@dataclass(frozen=True)
 class Category:
     """One category of an entry as every format writes it: Atom ``term``/``scheme``/``label``,
     RSS ``<category domain="scheme">label</category>``, JSON Feed tag ``label``."""
@@ -55,13 +97,19 @@ class Category:
 
 @dataclass(frozen=True)
 class SiteView:
-    """Everything the site shows: its settings and one ``FeedView`` per topic, ``all`` first."""
+    """Everything the site shows: its settings, one ``FeedView`` per topic (``all`` first) and
+    the digest feeds of each."""
 
     title: str
     description: str
     author: str
     base_url: str
     feeds: tuple[FeedView, ...]
+    digests: tuple[DigestView, ...] = ()
+
+    def digest_feeds(self, slug: str) -> tuple[DigestView, ...]:
+        """The digest feeds of the feed ``slug``, in cadence order."""
+        return tuple(view for view in self.digests if view.slug == slug)
 
     @cached_property
     def topics(self) -> dict[str, FeedView]:
