@@ -4,6 +4,8 @@ written and removed through the manifest like every other file feedsmith writes.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,13 +59,13 @@ def papers_file(folder: Path, items: list[dict[str, object]]) -> Path:
 def test_pagefind_runs_only_when_a_page_changed_and_its_files_go_through_the_manifest(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     runs: list[int] = []
-    real = search.search_bundle
+    real = search.started
 
-    def counted(pages: dict[str, bytes]) -> dict[str, bytes]:
+    def counted(pages: dict[str, bytes]) -> AbstractContextManager[Callable[[], dict[str, bytes]]]:
         runs.append(len(pages))
         return real(pages)
 
-    monkeypatch.setattr(search, "search_bundle", counted)
+    monkeypatch.setattr(search, "started", counted)
     items = json.loads(SNAPSHOT.read_bytes())
     config = load_config(write_config(tmp_path, [("papers", "hf-daily",
                                                    str(papers_file(tmp_path, items)))]))

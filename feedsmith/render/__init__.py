@@ -9,20 +9,32 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import feeds, html, jsonfeed, opml, search
-from .content import EntryHTML
+from .fragments import Fragments
 from .view import FEED_EXTENSIONS, INDEX, OPML, SEARCH, STYLE_CSS, FeedView, SiteView
 
 
-def site_files(site: SiteView) -> dict[str, bytes]:
-    """Every file of the site by name but the search bundle: Atom, RSS and JSON Feed per feed,
-    each feed's page, the index, the search page, the stylesheet and the OPML list."""
-    html_of = EntryHTML()
+def site_files(site: SiteView, fragments: Fragments | None = None) -> dict[str, bytes]:
+    """Every file of the site by name but the search bundle: ``page_files`` and
+    ``feed_files``. ``fragments`` (of ``site``) may hold entries' pieces kept from before."""
+    fragments = fragments or Fragments(site)
+    return {**page_files(site, fragments), **feed_files(site, fragments)}
+
+
+def page_files(site: SiteView, fragments: Fragments) -> dict[str, bytes]:
+    """Each feed's page, the index, the search page and the stylesheet: what the search bundle
+    is made from."""
+    fragments.load()
+    return html.pages(site, fragments)
+
+
+def feed_files(site: SiteView, fragments: Fragments) -> dict[str, bytes]:
+    """Atom, RSS and JSON Feed per feed, and the OPML list."""
+    fragments.load()
     files: dict[str, bytes] = {}
     for view in site.feeds:
-        files[view.file("atom")] = feeds.atom(view, site, html_of)
-        files[view.file("rss")] = feeds.rss(view, site, html_of)
-        files[view.file("json")] = jsonfeed.json_feed(view, site, html_of)
-    files.update(html.pages(site))
+        files[view.file("atom")] = feeds.atom(view, site, fragments)
+        files[view.file("rss")] = feeds.rss(view, site, fragments)
+        files[view.file("json")] = jsonfeed.json_feed(view, site, fragments)
     files[OPML] = opml.opml(site)
     return files
 
@@ -34,4 +46,5 @@ def site_file_names(slugs: Iterable[str]) -> set[str]:
             | {f"{slug}.{ext}" for slug in slugs for ext in FEED_EXTENSIONS})
 
 
-__all__ = ["FeedView", "SiteView", "site_file_names", "site_files"]
+__all__ = ["FeedView", "Fragments", "SiteView", "feed_files", "page_files", "site_file_names",
+           "site_files"]

@@ -12,7 +12,8 @@ fixed language and an environment without ``PAGEFIND_*`` variables (no configura
 variable of the user's can change the output), so the same pages give the same bytes: Pagefind
 1.5 is deterministic (checked run to run, with the pages copied in shuffled order, and under
 load). ``input_fingerprint`` names what a bundle was made from, so a build whose pages did not
-change reuses the bundle on disk without running Pagefind (``publish``).
+change reuses the bundle on disk without running Pagefind (``publish``). ``started`` runs it in
+the background, so the feeds render meanwhile.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ import hashlib
 import os
 import subprocess
 import tempfile
-from functools import cache
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import cache, partial
 from pathlib import Path
 
 from pagefind.service import get_executable
@@ -55,7 +58,7 @@ def _executable() -> str:
 @cache
 def pagefind_version() -> str:
     """What ``pagefind --version`` says (``pagefind 1.5.2``)."""
-    return _run([_executable(), "--version"], cwd=None).strip()
+    return _finish(_start([_executable(), "--version"], cwd=None)).strip()
 
 
 def input_fingerprint(pages: dict[str, bytes]) -> str:
@@ -69,28 +72,70 @@ def input_fingerprint(pages: dict[str, bytes]) -> str:
 
 def search_bundle(pages: dict[str, bytes]) -> dict[str, bytes]:
     """Pagefind's bundle for ``pages`` by file name (``pagefind/...``); RenderError if it fails."""
+    with started(pages) as bundle:
+        return bundle()
+
+
+@contextmanager
+def started(pages: dict[str, bytes]) -> Iterator[Callable[[], dict[str, bytes]]]:
+    """Pagefind indexing ``pages`` in the background while the body runs (the caller renders
+    the feeds meanwhile, on the core the render leaves idle); calling what it gives waits for
+    the bundle (``search_bundle``). Pagefind is stopped if the body fails."""
     try:
-        with tempfile.TemporaryDirectory(prefix="feedsmith-search-") as temp:
-            site, bundle = Path(temp, "site"), Path(temp, "bundle")
+        holder = tempfile.TemporaryDirectory(prefix="feedsmith-search-", ignore_cleanup_errors=True)
+    except OSError as exc:
+        raise _temp_error(exc) from None
+    with holder as temp:
+        site, bundle = Path(temp, "site"), Path(temp, "bundle")
+        try:
             site.mkdir()
             for name, data in pages.items():
                 (site / name).write_bytes(data)
-            _run([_executable(), "--site", str(site), "--output-path", str(bundle), *_FLAGS], cwd=temp)
-            return {f"{FOLDER}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
-                    for path in sorted(bundle.rglob("*")) if path.is_file()}
-    except OSError as exc:  # the temporary folder: full, or over a size limit
-        raise RenderError(f"cannot write site search index in {tempfile.gettempdir()}: "
-                          f"{exc.strerror or exc}") from None
+        except OSError as exc:
+            raise _temp_error(exc) from None
+        process = _start([_executable(), "--site", str(site), "--output-path", str(bundle), *_FLAGS],
+                         cwd=temp)
+        try:
+            yield partial(_collect, process, bundle)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
 
 
-def _run(args: list[str], *, cwd: str | None) -> str:
+def _temp_error(exc: OSError) -> RenderError:
+    """The temporary folder is full, or over a size limit."""
+    return RenderError(f"cannot write site search index in {tempfile.gettempdir()}: "
+                       f"{exc.strerror or exc}")
+
+
+def _collect(process: subprocess.Popen[str], bundle: Path) -> dict[str, bytes]:
+    _finish(process)
+    try:
+        return {f"{FOLDER}/{path.relative_to(bundle).as_posix()}": path.read_bytes()
+                for path in sorted(bundle.rglob("*")) if path.is_file()}
+    except OSError as exc:
+        raise _temp_error(exc) from None
+
+
+def _start(args: list[str], *, cwd: str | None) -> subprocess.Popen[str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PAGEFIND_")}
     try:
-        done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        return subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+    except OSError as exc:
         raise RenderError(f"the site search could not be built: pagefind: {exc}") from None
-    if done.returncode != 0:
-        detail = (done.stderr.strip() or done.stdout.strip()).splitlines()[-1:] or [f"exit {done.returncode}"]
+
+
+def _finish(process: subprocess.Popen[str]) -> str:
+    """What ``process`` printed; RenderError if it fails or takes over ``TIMEOUT``."""
+    try:
+        out, err = process.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        process.kill()
+        process.communicate()
+        raise RenderError(f"the site search could not be built: pagefind: {exc}") from None
+    if process.returncode != 0:
+        detail = (err.strip() or out.strip()).splitlines()[-1:] or [f"exit {process.returncode}"]
         raise RenderError(f"the site search could not be built: pagefind: {detail[0]}")
-    return done.stdout
+    return out
