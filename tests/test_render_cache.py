@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable
 from contextlib import closing
 from dataclasses import fields, replace
 from datetime import timedelta
@@ -36,7 +36,7 @@ class MemoryStore:
     def get_many(self, keys: Collection[str]) -> dict[str, bytes]:
         return {key: self.items[key] for key in keys if key in self.items}
 
-    def put_many(self, items: Mapping[str, bytes]) -> None:
+    def put_many(self, items: Iterable[tuple[str, bytes]]) -> None:
         self.items.update(items)
 
 
@@ -183,12 +183,12 @@ def test_an_entry_s_pieces_are_one_value_and_anything_else_is_a_miss() -> None:
 
 def test_the_render_cache_drops_what_no_build_uses_once_it_holds_twice_as_much(tmp_path: Path) -> None:
     with closing(RenderCache(tmp_path / RENDER_CACHE_DIR)) as cache:
-        cache.put_many({f"old{n}": b"x" for n in range(100)})
-        cache.put_many({f"new{n}": b"y" for n in range(20)})
+        cache.put_many((f"old{n}", b"x") for n in range(100))
+        cache.put_many((f"new{n}", b"y") for n in range(20))
         used = {f"new{n}" for n in range(20)}
         cache.retain(used)  # 120 values: within twice 20 and the slack, nothing deleted
         assert len(cache.get_many({f"old{n}" for n in range(100)})) == 100
-        cache.put_many({f"old{n}": b"x" for n in range(100, 200)})
+        cache.put_many((f"old{n}", b"x") for n in range(100, 200))
         cache.retain(used)
         assert cache.get_many({f"old{n}" for n in range(200)}) == {}
         assert cache.get_many(used) == {key: b"y" for key in used}

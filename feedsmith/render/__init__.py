@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import feeds, html, jsonfeed, opml, search
-from .fragments import Fragments
+from .fragments import ATOM, JSON, RSS, Fragments
 from .view import FEED_EXTENSIONS, INDEX, OPML, SEARCH, STYLE_CSS, FeedView, SiteView
 
 
@@ -31,10 +31,10 @@ def feed_files(site: SiteView, fragments: Fragments) -> dict[str, bytes]:
     """Atom, RSS and JSON Feed per feed, and the OPML list."""
     fragments.load()
     files: dict[str, bytes] = {}
-    for view in site.feeds:
-        files[view.file("atom")] = feeds.atom(view, site, fragments)
-        files[view.file("rss")] = feeds.rss(view, site, fragments)
-        files[view.file("json")] = jsonfeed.json_feed(view, site, fragments)
+    for kind, render in ((ATOM, feeds.atom), (RSS, feeds.rss), (JSON, jsonfeed.json_feed)):
+        for view in site.feeds:  # one format at a time, its entries' parsed pieces then let go
+            files[view.file(kind)] = render(view, site, fragments)
+        fragments.release(kind)
     files[OPML] = opml.opml(site)
     return files
 

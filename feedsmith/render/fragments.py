@@ -14,7 +14,7 @@ unreadable changes no byte of the site, only the time it takes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from importlib.metadata import version
 from typing import Any, Protocol, TypeVar
 
@@ -40,7 +40,7 @@ class FragmentStore(Protocol):
 
     def get_many(self, keys: Collection[str]) -> dict[str, bytes]: ...
 
-    def put_many(self, items: Mapping[str, bytes]) -> None: ...
+    def put_many(self, items: Iterable[tuple[str, bytes]]) -> None: ...
 
 
 def library_versions() -> str:
@@ -131,9 +131,14 @@ class Fragments:
         value: T = found[1]
         return value
 
+    def release(self, kind: str) -> None:
+        """Forget what ``parsed`` made of the ``kind`` pieces: the render is done with them
+        (the render alone at scale 1 peaks at 218 MB keeping all, 184 MB one format at a time)."""
+        self._parsed = {done: value for done, value in self._parsed.items() if done[0] != kind}
+
     def save(self) -> None:
         """Hand the store each entry whose pieces of every kind this render made."""
         if self._store is not None:
-            self._store.put_many({key: encode(pieces) for key, pieces in self._new.items()
-                                  if len(pieces) == len(KINDS)})
+            self._store.put_many((key, encode(pieces)) for key, pieces in self._new.items()
+                                 if len(pieces) == len(KINDS))
             self._new = {}
