@@ -3,9 +3,9 @@
 ``site_view`` chooses each feed's entries with indexed queries (newest first per topic, within
 the feed's window and bounds) and decodes only those; ``publish`` renders every file
 (``feedsmith.render``; each entry's pieces come from the render cache when an earlier build made
-them), adds the search bundle (Pagefind runs only when a page changed, while the feeds render:
-``search_files``) and writes them atomically, or skips the render entirely when nothing it
-depends on changed since the last build (``site_is_current``).
+them), adds the search bundle (Pagefind runs only when what it indexes changed, while the feeds
+render: ``search_files``) and writes them atomically, or skips the render entirely when nothing
+it depends on changed since the last build (``site_is_current``).
 """
 
 from __future__ import annotations
@@ -146,9 +146,9 @@ def remember_build(config: Config, store: Store, view: SiteView, files: dict[str
 def search_files(config: Config, store: Store,
                  files: dict[str, bytes]) -> Iterator[Callable[[], tuple[dict[str, bytes], str]]]:
     """The search bundle for the pages in ``files``, and the fingerprint of what it indexes, for
-    the body to call when it needs them. Pagefind runs only when a page changed since the bundle
-    on disk was made (or a file of that bundle is gone), in the background while the body runs;
-    otherwise that bundle is read back, so nothing is rewritten."""
+    the body to call when it needs them. Pagefind runs only when what it indexes changed since
+    the bundle on disk was made (or a file of that bundle is gone), in the background while the
+    body runs; otherwise that bundle is read back, so nothing is rewritten."""
     pages = search.pages_to_index(files)
     fingerprint = search.input_fingerprint(pages)
     kept = _kept_bundle(config, store, fingerprint)
