@@ -10,24 +10,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from . import digests, feeds, html, jsonfeed, opml, search
-from .content import EntryHTML
+from .fragments import ATOM, JSON, RSS, Fragments
 from .view import FEED_EXTENSIONS, INDEX, OPML, SEARCH, STYLE_CSS, DigestView, FeedView, SiteView
 
 
-def site_files(site: SiteView) -> dict[str, bytes]:
-    """Every file of the site by name but the search bundle: Atom, RSS and JSON Feed per feed,
-    each feed's page, the index, the search page, the stylesheet, the OPML list, and each digest
-    feed's Atom, RSS, JSON Feed and page."""
-    html_of = EntryHTML()
-    files: dict[str, bytes] = {}
-    for view in site.feeds:
-        files[view.file("atom")] = feeds.atom(view, site, html_of)
-        files[view.file("rss")] = feeds.rss(view, site, html_of)
-        files[view.file("json")] = jsonfeed.json_feed(view, site, html_of)
-    files.update(html.pages(site))
+def site_files(site: SiteView, fragments: Fragments | None = None) -> dict[str, bytes]:
+    """Every file of the site by name but the search bundle: ``page_files`` and
+    ``feed_files``. ``fragments`` (of ``site``) may hold entries' pieces kept from before."""
+    fragments = fragments or Fragments(site)
+    return {**page_files(site, fragments), **feed_files(site, fragments)}
+
+
+def page_files(site: SiteView, fragments: Fragments) -> dict[str, bytes]:
+    """Each feed's page, the index, the search page, the stylesheet, and each digest feed's
+    Atom, RSS, JSON Feed and page (its page is indexed too): what the search bundle is made
+    from."""
+    fragments.load()
+    files = html.pages(site, fragments)
     names = {view.slug: view.name for view in site.feeds}
     for digest_view in site.digests:
         files.update(digests.digest_files(digest_view, site, names.get(digest_view.slug, "")))
+    return files
+
+
+def feed_files(site: SiteView, fragments: Fragments) -> dict[str, bytes]:
+    """Atom, RSS and JSON Feed per feed, and the OPML list."""
+    fragments.load()
+    files: dict[str, bytes] = {}
+    for kind, render in ((ATOM, feeds.atom), (RSS, feeds.rss), (JSON, jsonfeed.json_feed)):
+        for view in site.feeds:  # one format at a time, its entries' parsed pieces then let go
+            files[view.file(kind)] = render(view, site, fragments)
+        fragments.release(kind)
     files[OPML] = opml.opml(site)
     return files
 
@@ -42,4 +55,5 @@ def site_file_names(slugs: Iterable[str], cadences: Iterable[str] = ()) -> set[s
             | {f"{stem}.{ext}" for stem in stems for ext in FEED_EXTENSIONS})
 
 
-__all__ = ["DigestView", "FeedView", "SiteView", "site_file_names", "site_files"]
+__all__ = ["DigestView", "FeedView", "Fragments", "SiteView", "feed_files", "page_files",
+           "site_file_names", "site_files"]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
-from typing import Generic, TypeVar
 
 import jinja2
 
 from ..model import Entry
 from .view import author_line
-
-T = TypeVar("T")
 
 
 @cache
@@ -34,23 +30,15 @@ def entry_html(entry: Entry) -> str:
     return environment().get_template("entry.html").render(entry=entry, authors=author_line(entry)).strip()
 
 
-class PerEntry(Generic[T]):
-    """``render(entry)`` computed once per entry object during one site render: an entry sits in
-    ``all``, in several topic feeds and pages, and in several formats."""
-
-    def __init__(self, render: Callable[[Entry], T]) -> None:
-        self._render = render
-        self._done: dict[int, tuple[Entry, T]] = {}
-
-    def __call__(self, entry: Entry) -> T:
-        found = self._done.get(id(entry))
-        if found is None or found[0] is not entry:
-            found = self._done[id(entry)] = (entry, self._render(entry))
-        return found[1]
-
-
-class EntryHTML(PerEntry[str]):
-    """``entry_html`` once per entry during one site render."""
+class EntryHTML:
+    """``entry_html`` computed once per entry object during one site render: the Atom, RSS and
+    JSON Feed pieces of an entry all carry it."""
 
     def __init__(self) -> None:
-        super().__init__(entry_html)
+        self._done: dict[int, tuple[Entry, str]] = {}
+
+    def __call__(self, entry: Entry) -> str:
+        found = self._done.get(id(entry))
+        if found is None or found[0] is not entry:
+            found = self._done[id(entry)] = (entry, entry_html(entry))
+        return found[1]

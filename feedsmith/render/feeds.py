@@ -15,12 +15,19 @@ not render feeds, readers do.
 
 from __future__ import annotations
 
+import copy
+from functools import partial
 from html import escape
 
+from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension
+from feedgen.ext.media import MediaEntryExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from ..model import Entry
 from .content import EntryHTML
+from .fragments import ATOM, RSS, Fragments
 from .view import (
     GENERATOR,
     GENERATOR_URI,
@@ -50,18 +57,32 @@ def feed_generator(view: FeedLike, site: SiteView, *, rss: bool) -> FeedGenerato
     return fg
 
 
-def _generator(view: FeedView, site: SiteView, *, rss: bool, html_of: EntryHTML) -> FeedGenerator:
-    fg = feed_generator(view, site, rss=rss)
-    if rss:  # an entry's authors: one dc:creator line
-        fg.load_extension("dc", atom=False, rss=True)
-    for entry in view.entries:
-        _add_entry(fg, entry, site, html_of, rss=rss)
-    return fg
+class _Made:
+    """An entry whose element is already made, for ``add_entry(feedEntry=...)`` (feedgen 1.0.0
+    appends what ``atom_entry``/``rss_entry`` return, after asking the entry to register the
+    feed's extensions, whose elements the made one already holds)."""
+
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+
+    def register_extension(self, *args: object, **kwargs: object) -> None:
+        """Nothing to do: the extensions' elements are in the element already."""
+
+    def atom_entry(self, extensions: bool = True) -> etree._Element:
+        """A copy of the element: appending moves an element into its feed, and the entry is in
+        other feeds too."""
+        return copy.deepcopy(self.element)
+
+    rss_entry = atom_entry
 
 
-def _add_entry(fg: FeedGenerator, entry: Entry, site: SiteView, html_of: EntryHTML, *,
-               rss: bool) -> None:
-    fe = fg.add_entry(order="append")
+def entry_xml(entry: Entry, site: SiteView, html_of: EntryHTML, *, rss: bool) -> bytes:
+    """``entry`` as feedgen writes it into an Atom feed (``<entry>``) or an RSS one (``<item>``),
+    with the extensions those feeds load, as bytes."""
+    fe = FeedEntry()
+    fe.register_extension("media", MediaEntryExtension, atom=True, rss=True)
+    if rss:
+        fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=entry.guid.startswith(("http://", "https://")))
     fe.title(entry.title or "(untitled)")
@@ -82,6 +103,7 @@ def _add_entry(fg: FeedGenerator, entry: Entry, site: SiteView, html_of: EntryHT
     fe.content(html_of(entry), type="html")
     if entry.thumbnail:
         fe.media.thumbnail(url=entry.thumbnail, group=None)
+    return bytes(etree.tostring(fe.rss_entry() if rss else fe.atom_entry()))
 
 
 def rss_description(entry: Entry) -> str:
@@ -94,16 +116,34 @@ def rss_description(entry: Entry) -> str:
     return "\n".join(f"<p>{escape(text, quote=False)}</p>" for text in paragraphs)
 
 
+def _feed(view: FeedView, fragments: Fragments, *, rss: bool) -> FeedGenerator:
+    fg = feed_generator(view, fragments.site, rss=rss)
+    if rss:  # an entry's authors: one dc:creator line
+        fg.load_extension("dc", atom=False, rss=True)
+    kind = RSS if rss else ATOM
+    render = partial(entry_xml, site=fragments.site, html_of=fragments.html_of, rss=rss)
+    for entry in view.entries:
+        fg.add_entry(_Made(fragments.parsed(kind, entry, render, _element)), order="append")
+    return fg
+
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def _element(xml: bytes) -> etree._Element:
+    return etree.fromstring(xml, _PARSER)
+
+
 def serialize(fg: FeedGenerator, *, rss: bool) -> bytes:
     """The RSS (``rss``) or else Atom document of ``fg``."""
     return bytes(fg.rss_str(pretty=True) if rss else fg.atom_str(pretty=True))
 
 
-def atom(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
+def atom(view: FeedView, site: SiteView, fragments: Fragments | None = None) -> bytes:
     """``view`` as an Atom 1.0 document."""
-    return serialize(_generator(view, site, rss=False, html_of=html_of or EntryHTML()), rss=False)
+    return serialize(_feed(view, fragments or Fragments(site), rss=False), rss=False)
 
 
-def rss(view: FeedView, site: SiteView, html_of: EntryHTML | None = None) -> bytes:
+def rss(view: FeedView, site: SiteView, fragments: Fragments | None = None) -> bytes:
     """``view`` as an RSS 2.0 document."""
-    return serialize(_generator(view, site, rss=True, html_of=html_of or EntryHTML()), rss=True)
+    return serialize(_feed(view, fragments or Fragments(site), rss=True), rss=True)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import partial
 from importlib import resources
 
 from markupsafe import Markup
 
 from ..model import Entry
-from .content import PerEntry, environment
+from .content import environment
+from .fragments import ARTICLE, Fragments
 from .view import INDEX, SEARCH, STYLE_CSS, FeedView, SiteView, author_line, entry_anchor
 
 NEWEST_ON_INDEX = 3
@@ -46,18 +48,24 @@ def style_css() -> bytes:
     return (resources.files("feedsmith") / "templates" / STYLE_CSS).read_bytes()
 
 
-def pages(site: SiteView) -> dict[str, bytes]:
+def article_html(entry: Entry, site: SiteView) -> bytes:
+    """``entry``'s ``<article>`` on a topic page: the same on every page that lists it."""
+    return environment().get_template("article.html").render(
+        entry=entry, anchor=entry_anchor(entry), authors=author_line(entry),
+        topics=site.entry_topics(entry), org_url=organization_url(entry)).encode()
+
+
+def pages(site: SiteView, fragments: Fragments | None = None) -> dict[str, bytes]:
     """The index, the search page, the stylesheet and each feed's page, by file name. Each
-    entry's ``<article>`` is rendered once and reused on every topic page that lists it."""
+    entry's ``<article>`` is its piece (``Fragments``): rendered once, on every page that lists
+    it."""
     env = environment()
-    article_page = env.get_template("article.html")
+    fragments = fragments or Fragments(site)
+    render = partial(article_html, site=site)
 
-    def render_article(entry: Entry) -> Markup:
-        return Markup(article_page.render(
-            entry=entry, anchor=entry_anchor(entry), authors=author_line(entry),
-            topics=site.entry_topics(entry), org_url=organization_url(entry)))
+    def article(entry: Entry) -> Markup:
+        return Markup(fragments(ARTICLE, entry, render).decode())
 
-    article = PerEntry(render_article)
     files = {
         INDEX: env.get_template("index.html").render(
             site=site, newest_of=newest, anchor=entry_anchor).encode(),

@@ -1,7 +1,8 @@
 """Writing the site: file names and bytes in, files on disk out, each one atomically.
 
-Each file goes to a temp file in the same folder, is flushed to disk and ``os.replace``d over the
-old one, so a host or reader never sees half a file and a crash leaves the previous version. Temp
+Each changed file goes to a temp file in the same folder; their data is synced to disk, each is
+``os.replace``d over the old one in order, and each folder is synced once (``write_files``), so a
+host or reader never sees half a file and a crash leaves the previous version or the new one. Temp
 files are dot-named (``.<name>.<random>.tmp``: hosts that skip dotfiles never serve them) and the
 next ``write_site`` removes those a killed run left behind, so none stays for a host that serves
 dotfiles. A file whose bytes did not change is not touched (its mtime is kept). Files this tool
@@ -26,6 +27,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,26 +51,109 @@ class WriteReport:
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Put ``data`` at ``path`` atomically unless it is already there; whether it wrote."""
+    return bool(write_files([(path, data)]))
+
+
+def write_files(items: Iterable[tuple[Path, bytes]]) -> list[Path]:
+    """Put each ``data`` at its ``path`` atomically, in the order given, unless it is already
+    there; the paths written. Each goes to a temp file beside it; then the data of every temp
+    file is synced (side by side: the disk takes them together), each is renamed over its path
+    in order, and each folder written into is synced once, for the renames.
+
+    Never half a file: a name only ever points at its old file or, after its rename, at the new
+    one, and a temp file is renamed only once its data is on disk, so after a crash or a power
+    loss the name holds one whole version or the other (renames are atomic, and ordered by the
+    filesystem's journal). What an error (a full disk) leaves is what writing one file at a
+    time did: the files before the failing one, in order, each whole; no temp file. One sync of
+    the data per file and one per folder instead of a full sync of each file (S2's 344 files at
+    scale 1, median of 7: 0.18 s against 0.98 s on a busy disk, 0.12 s against 0.18 s on a quiet
+    one)."""
+    temps: list[tuple[str, Path]] = []
     try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
+        try:
+            for path, data in items:
+                try:
+                    if path.read_bytes() == data:
+                        continue
+                except FileNotFoundError:
+                    pass
+                temps.append((_temp_file(path, data), path))
+        finally:  # what was written so far is published, in order
+            synced, error = _sync_data([temp for temp, _ in temps])
+            for temp, path in temps[:synced]:
+                os.replace(temp, path)
+            written = [path for _, path in temps[:synced]]
+            del temps[:synced]
+            _sync_folders(sorted({path.parent for path in written}))
+            if error is not None:
+                raise error
+    except BaseException:
+        for temp, _ in temps:
+            try:
+                os.unlink(temp)
+            except FileNotFoundError:
+                pass
+        raise
+    return written
+
+
+def _temp_file(path: Path, data: bytes) -> str:
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
-        os.replace(temp, path)
     except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
+        os.unlink(temp)
         raise
-    return True
+    return temp
+
+
+_SYNC = getattr(os, "fdatasync", os.fsync)  # the data and what reading it needs (its size)
+_SYNC_THREADS = 4  # S2's 344 files: 0.18 s (2 threads 0.23 s, 8 threads 0.15 s, in turn 0.83 s)
+
+
+def _sync_file(name: str) -> None:
+    fd = os.open(name, os.O_RDONLY)
+    try:
+        _SYNC(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_data(names: list[str]) -> tuple[int, BaseException | None]:
+    """Sync the data of the files ``names`` to disk: how many of the first ones are synced, and
+    the error of the next one, if one failed."""
+    if len(names) > 1:
+        try:
+            with ThreadPoolExecutor(_SYNC_THREADS) as pool:
+                futures = [pool.submit(_sync_file, name) for name in names]
+        except RuntimeError:  # no thread can start (a process under RLIMIT_AS): one at a time
+            pass
+        else:
+            for done, future in enumerate(futures):
+                error = future.exception()
+                if error is not None:
+                    return done, error
+            return len(names), None
+    for done, name in enumerate(names):
+        try:
+            _sync_file(name)
+        except OSError as exc:
+            return done, exc
+    return len(names), None
+
+
+def _sync_folders(folders: list[Path]) -> None:
+    """Sync each folder, so the renames into it are on disk."""
+    if os.name != "posix":
+        return
+    for folder in folders:
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def is_own_name(name: str) -> bool:
@@ -173,11 +258,10 @@ def write_site(out: Path, files: dict[str, bytes]) -> WriteReport:
         remove_stale_temp_files(out, previous | set(files) | {MANIFEST})
         _write_manifest(out, previous | set(files))  # every file is ours before it exists
         _make_subfolders(out, files)
-        for name in sorted(files, key=_write_order):
-            if write_atomic(out / name, files[name]):
-                report.written.append(name)
-            else:
-                report.unchanged.append(name)
+        order = sorted(files, key=_write_order)
+        written = set(write_files((out / name, files[name]) for name in order))
+        for name in order:
+            (report.written if out / name in written else report.unchanged).append(name)
         # lexists: False also for a name the filesystem refused when a failed build tried it
         for name in sorted(n for n in previous - set(files)
                            if _symlinked_folder(out, n) is None and os.path.lexists(out / n)):
