@@ -38,6 +38,7 @@ import filelock
 
 from .convert import OldStore, is_old_store, move_aside, read_old_store, save_validators
 from .errors import StoreError
+from .merge import with_fingerprints
 from .model import Entry, Seed, entry_from_record, entry_to_record
 
 STORE_FILE = "store.sqlite"
@@ -46,6 +47,8 @@ EXPORT_HEADER = "feedsmith-store"
 EXPORT_FORMAT = 2
 """Format 1: exports of feedsmith 0.1.0; the entry lines are the same, only the header differs."""
 DEFAULT_LOCK_TIMEOUT = 60.0
+IMPORT_BATCH = 1000
+"""Entries an import decodes before writing them (all in one transaction): memory stays flat."""
 log = logging.getLogger("feedsmith")
 # What a full disk (or a quota, or a file-size limit) looks like: SQLite could not write, or could
 # not grow its shared-memory file (which it reports as an I/O error), or the OS said so.
@@ -109,7 +112,19 @@ def _seconds(value: datetime | None) -> float | None:
 
 
 def _record_json(entry: Entry) -> str:
-    return json.dumps(entry_to_record(entry), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(entry_to_record(entry, compact=True), ensure_ascii=False, separators=(",", ":"))
+
+
+def _write_entries(db: sqlite3.Connection, entries: list[Entry]) -> None:
+    """Write ``entries`` (replacing any with the same key) and their topic rows, inside the
+    caller's transaction."""
+    rows = [(e.key, e.guid, _seconds(e.first_seen) or 0.0, _seconds(e.updated), _record_json(e))
+            for e in entries]
+    db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+    db.executemany("DELETE FROM entry_topics WHERE key = ?", [(e.key,) for e in entries])
+    db.executemany("INSERT INTO entry_topics VALUES (?, ?, ?)",
+                   [(topic, row[0], row[2]) for e, row in zip(entries, rows, strict=True)
+                    for topic in e.topics])
 
 
 def decode_record(key: str, text: str) -> Entry:
@@ -158,24 +173,29 @@ class Store:
                 found[key] = self._decode(key, text)
         return found
 
-    def entries(self) -> Iterator[Entry]:
-        """Every stored entry, newest first."""
-        for key, text in self._all("SELECT key, record FROM entries ORDER BY first_seen DESC, key"):
-            yield self._decode(key, text)
+    def entries(self, *, page: int = 1000) -> Iterator[Entry]:
+        """Every stored entry, newest first, read ``page`` rows at a time (the store may hold a
+        million: memory stays flat). The caller may write entries between pages, as long as it
+        keeps their first_seen: each page starts after the last row of the one before."""
+        rows = self._all("SELECT first_seen, key, record FROM entries ORDER BY first_seen DESC, key "
+                         "LIMIT ?", (page,))
+        while rows:
+            for _, key, text in rows:
+                yield self._decode(key, text)
+            if len(rows) < page:
+                return
+            seen, last = rows[-1][0], rows[-1][1]
+            rows = self._all("SELECT first_seen, key, record FROM entries WHERE first_seen < ? OR "
+                             "(first_seen = ? AND key > ?) ORDER BY first_seen DESC, key LIMIT ?",
+                             (seen, seen, last, page))
 
     def put_many(self, entries: Iterable[Entry]) -> None:
         """Store ``entries`` (replacing any with the same key) in one transaction."""
-        rows = [(e.key, e.guid, _seconds(e.first_seen) or 0.0, _seconds(e.updated), _record_json(e),
-                 e.topics) for e in entries]
-        if not rows:
+        batch = list(entries)
+        if not batch:
             return
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
-                           [row[:5] for row in rows])
-            db.executemany("DELETE FROM entry_topics WHERE key = ?", [(row[0],) for row in rows])
-            db.executemany("INSERT INTO entry_topics VALUES (?, ?, ?)",
-                           [(topic, key, seen) for key, _, seen, _, _, topics in rows
-                            for topic in topics])
+            _write_entries(db, batch)
             self._bump_generation(db)
 
     def delete_many(self, keys: Iterable[str]) -> int:
@@ -303,34 +323,22 @@ class Store:
                                      "`feedsmith store export --salvage` exports the others") from None
                 result.skipped.append(f"{key} ({exc})")
                 continue
-            out.write(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False) + "\n")
+            out.write(json.dumps(entry_to_record(with_fingerprints(entry)), sort_keys=True,
+                                 ensure_ascii=False) + "\n")
             result.count += 1
         return result
 
     def import_jsonl(self, lines: Iterable[str], *, name: str = "input") -> int:
         """Read what ``export_jsonl`` wrote (format 1 or 2) into this store, which must hold no
-        entries; how many were imported. StoreError (nothing imported) on any bad line."""
+        entries; how many were imported. The lines are read as they come, ``IMPORT_BATCH``
+        entries at a time, into one transaction: StoreError (nothing imported) on any bad line;
+        an error of ``lines`` itself (a file that cannot be read) also leaves nothing imported."""
         if self.count():
             raise StoreError(f"store {self.directory} already holds {self.count()} entries; import "
                              "into an empty cache folder")
-        entries: list[Entry] = []
-        header: dict[str, Any] | None = None
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                if number == 1 and isinstance(record, dict) and EXPORT_HEADER in record:
-                    header = record
-                    continue
-                entries.append(entry_from_record(record))
-            except (ValueError, TypeError, KeyError, AttributeError) as exc:
-                raise StoreError(f"{name} line {number}: not a feedsmith entry record ({exc})") from None
-        if header is None:
-            raise StoreError(f"{name}: missing the {EXPORT_HEADER} header line of `store export`")
-        if header[EXPORT_HEADER] not in (1, EXPORT_FORMAT):
-            raise StoreError(f"{name}: export format {header[EXPORT_HEADER]}, this feedsmith reads "
-                             f"1 and {EXPORT_FORMAT}")
+        numbered = enumerate(lines, start=1)
+        header = _export_header(next(numbered, (1, "")), name)
+        count = 0
         with self.transaction() as db:
             marker = {**self.meta("store"), "created": header["created"]}
             db.execute("INSERT OR REPLACE INTO meta VALUES ('store', ?)", (json.dumps(marker),))
@@ -338,9 +346,24 @@ class Store:
             db.executemany("INSERT INTO seeds VALUES (?, ?, ?, ?)",
                            [(key, s["guid"], s["first_seen"], s["updated"])
                             for key, s in (header.get("seeds") or {}).items()])
+            batch: list[Entry] = []
+            for number, line in numbered:
+                if not line.strip():
+                    continue
+                try:
+                    batch.append(entry_from_record(json.loads(line)))
+                except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                    raise StoreError(f"{name} line {number}: not a feedsmith entry record "
+                                     f"({exc})") from None
+                if len(batch) == IMPORT_BATCH:
+                    _write_entries(db, batch)
+                    count, batch = count + len(batch), []
+            _write_entries(db, batch)
+            count += len(batch)
+            if count:
+                self._bump_generation(db)
         self._has_seeds = None
-        self.put_many(entries)
-        return len(entries)
+        return count
 
     def check(self) -> list[str]:
         """Every problem found: SQLite integrity, the marker, each record that cannot be read,
@@ -406,6 +429,21 @@ class Store:
             return self._db.execute(sql, params).fetchone()
         except sqlite3.Error as exc:
             raise store_error(self.directory, exc, f"store {self.directory} is damaged: {exc}") from None
+
+
+def _export_header(first: tuple[int, str], name: str) -> dict[str, Any]:
+    """The header of an export, from its first line; StoreError if it is not one this feedsmith
+    reads."""
+    try:
+        header = json.loads(first[1]) if first[1].strip() else None
+    except ValueError as exc:
+        raise StoreError(f"{name} line 1: not a feedsmith export ({exc})") from None
+    if not isinstance(header, dict) or EXPORT_HEADER not in header:
+        raise StoreError(f"{name}: missing the {EXPORT_HEADER} header line of `store export`")
+    if header[EXPORT_HEADER] not in (1, EXPORT_FORMAT):
+        raise StoreError(f"{name}: export format {header[EXPORT_HEADER]}, this feedsmith reads "
+                         f"1 and {EXPORT_FORMAT}")
+    return header
 
 
 def store_exists(directory: Path) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from feedsmith.errors import StoreError
 from feedsmith.ingest import RunClock, ingest
 from feedsmith.sources.hf import parse_daily_papers
 from feedsmith.store import SCHEMA_VERSION, open_store
-from tests.conftest import SNAPSHOT
+from tests.conftest import SNAPSHOT, write_config
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
 
@@ -108,3 +109,103 @@ def test_a_store_from_a_newer_feedsmith_or_another_program_is_refused(tmp_path: 
     with pytest.raises(StoreError, match="not a feedsmith store"):
         with open_store(other):
             pass
+
+
+# a store of a million entries: import streams, pages are read a page at a time -----------------
+def _export_lines(tmp_path: Path) -> list[str]:
+    import io
+    with open_store(tmp_path / "source", now=T0) as store:
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
+        buffer = io.StringIO()
+        store.export_jsonl(buffer)
+    return buffer.getvalue().splitlines(keepends=True)
+
+
+def test_import_streams_its_lines_in_batches_and_exports_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    import feedsmith.store as store_module
+    lines = _export_lines(tmp_path)
+    pulled = 0
+
+    def reading() -> Iterator[str]:
+        nonlocal pulled
+        for line in lines:
+            pulled += 1
+            yield line
+
+    written: list[tuple[int, int]] = []
+    real = store_module._write_entries
+    monkeypatch.setattr(store_module, "IMPORT_BATCH", 10)
+    monkeypatch.setattr(store_module, "_write_entries",
+                        lambda db, batch: written.append((pulled, len(batch))) or real(db, batch))
+    with open_store(tmp_path / "copy", now=T0) as store:
+        assert store.import_jsonl(reading()) == len(lines) - 1
+        again = io.StringIO()
+        store.export_jsonl(again)
+    assert written[0] == (11, 10)  # the header and ten entries read, then written
+    assert all(size <= 10 for _, size in written) and sum(size for _, size in written) == len(lines) - 1
+    assert again.getvalue() == "".join(lines)
+
+
+@pytest.mark.parametrize("failure", ["bad line", "read error"])
+def test_an_import_that_fails_after_some_batches_imports_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
+    import feedsmith.store as store_module
+    lines = _export_lines(tmp_path)
+    monkeypatch.setattr(store_module, "IMPORT_BATCH", 10)
+
+    def reading() -> Iterator[str]:
+        yield from lines[:40]
+        if failure == "read error":
+            raise OSError("disk went away")
+        yield "{not json\n"
+
+    with open_store(tmp_path / "copy", now=T0) as store:
+        with pytest.raises(StoreError if failure == "bad line" else OSError,
+                           match="line 41" if failure == "bad line" else "went away"):
+            store.import_jsonl(reading())
+        assert store.count() == 0 and store.topic_counts() == {} and store.generation == 0
+
+
+def test_import_reads_standard_input(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from feedsmith.cli import main
+    lines = _export_lines(tmp_path)
+    result = CliRunner().invoke(main, ["store", "import", "-", "--cache-dir", str(tmp_path / "in"),
+                                       "--config", str(write_config(tmp_path, []))],
+                                input="".join(lines))
+    assert result.exit_code == 0 and f"imported {len(lines) - 1} entries" in result.output
+
+
+def test_entries_are_read_a_page_at_a_time_newest_first_even_while_rewritten(tmp_path: Path) -> None:
+    from dataclasses import replace
+    with open_store(tmp_path / "c", now=T0) as store:
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
+        order = [key for _, key in store.keys_by_first_seen()]
+        seen = []
+        for entry in store.entries(page=7):
+            seen.append(entry.key)
+            store.put_many([replace(entry, topics=("rewritten",))])
+        assert seen == order and store.topic_counts() == {"rewritten": len(order)}
+
+
+def test_the_store_keeps_provenance_compact_and_reads_the_older_form(tmp_path: Path) -> None:
+    import json
+
+    from feedsmith.merge import with_fingerprints
+    from feedsmith.model import entry_to_record
+    with open_store(tmp_path / "c", now=T0) as store:
+        ingest(store, snapshot_entries()[:3], clock=RunClock(T0))
+        entry = next(store.entries())
+    db = sqlite3.connect(tmp_path / "c" / "store.sqlite")
+    stored = json.loads(db.execute("SELECT record FROM entries WHERE key = ?", (entry.key,)).fetchone()[0])
+    assert all(isinstance(p, list) and len(p) == 4 for p in stored["provenance"])  # no hash: current
+    older = json.dumps(entry_to_record(with_fingerprints(entry)))  # every fingerprint, as dicts
+    db.execute("UPDATE entries SET record = ? WHERE key = ?", (older, entry.key))
+    db.commit()
+    db.close()
+    with open_store(tmp_path / "c", now=T0) as store:
+        assert store.get(entry.key) == with_fingerprints(entry) and store.check() == []
