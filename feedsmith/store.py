@@ -11,6 +11,7 @@ Schema (``PRAGMA user_version`` = the last migration applied):
 - ``entries(key, guid, first_seen, updated, record)``: one row per paper or item; ``record`` is the
   entry as JSON (``model.entry_to_record``); ``first_seen``/``updated`` are POSIX seconds.
 - ``entry_topics(topic, key, first_seen)``: topic membership, indexed newest first per topic.
+- ``topic_totals(topic, entries)``: how many entries each topic holds, kept with ``entry_topics``.
 - ``seeds(key, guid, first_seen, updated)``: ids and dates read from a published site.
 - ``meta(name, value)``: JSON values: ``store`` (id, created), ``generation``, ``rules``, ...
 
@@ -27,6 +28,7 @@ import json
 import logging
 import sqlite3
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,6 +83,12 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 2: each topic's entry count, kept as entries are written (counting the topic rows of a
+    # million entries took 1.2 s of every build that rendered)
+    """
+    CREATE TABLE topic_totals (topic TEXT PRIMARY KEY, entries INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO topic_totals SELECT topic, count(*) FROM entry_topics GROUP BY topic;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -121,10 +129,31 @@ def _write_entries(db: sqlite3.Connection, entries: list[Entry]) -> None:
     rows = [(e.key, e.guid, _seconds(e.first_seen) or 0.0, _seconds(e.updated), _record_json(e))
             for e in entries]
     db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
-    db.executemany("DELETE FROM entry_topics WHERE key = ?", [(e.key,) for e in entries])
+    totals = _drop_topic_rows(db, [e.key for e in entries])
     db.executemany("INSERT INTO entry_topics VALUES (?, ?, ?)",
                    [(topic, row[0], row[2]) for e, row in zip(entries, rows, strict=True)
                     for topic in e.topics])
+    totals.update(topic for e in entries for topic in e.topics)
+    _add_to_totals(db, totals)
+
+
+def _drop_topic_rows(db: sqlite3.Connection, keys: list[str]) -> Counter[str]:
+    """Delete the topic rows of ``keys``; minus one per row deleted, by topic."""
+    totals: Counter[str] = Counter()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        totals.subtract(topic for (topic,) in db.execute(
+            f"DELETE FROM entry_topics WHERE key IN ({marks}) RETURNING topic", chunk).fetchall())
+    return totals
+
+
+def _add_to_totals(db: sqlite3.Connection, totals: Counter[str]) -> None:
+    """Move each topic's count in ``topic_totals`` by ``totals``; a topic at 0 has no row."""
+    db.executemany("INSERT INTO topic_totals VALUES (?, ?) ON CONFLICT (topic) "
+                   "DO UPDATE SET entries = entries + excluded.entries",
+                   [(topic, n) for topic, n in totals.items() if n])
+    db.execute("DELETE FROM topic_totals WHERE entries <= 0")
 
 
 def decode_record(key: str, text: str) -> Entry:
@@ -153,13 +182,11 @@ class Store:
         return self._decode(key, row[0]) if row is not None else None
 
     def get_many(self, keys: Iterable[str]) -> list[Entry]:
-        """The stored entries with these keys, in the order given (missing keys are skipped)."""
-        out = []
-        for key in keys:
-            entry = self.get(key)
-            if entry is not None:
-                out.append(entry)
-        return out
+        """The stored entries with these keys, in the order given (missing keys are skipped),
+        read in a few queries (a build reads 5,100 of a million: 0.66 -> 0.1 s)."""
+        wanted = list(keys)
+        found = self.get_by_key(wanted)
+        return [found[key] for key in wanted if key in found]
 
     def get_by_key(self, keys: Iterable[str]) -> dict[str, Entry]:
         """The stored entries among ``keys``, by key (read in a few queries, not one per key)."""
@@ -204,7 +231,7 @@ class Store:
         with self.transaction() as db:
             count = sum(db.execute("DELETE FROM entries WHERE key = ?", pair).rowcount
                         for pair in pairs)
-            db.executemany("DELETE FROM entry_topics WHERE key = ?", pairs)
+            _add_to_totals(db, _drop_topic_rows(db, [key for (key,) in pairs]))
             if count:
                 self._bump_generation(db)
         return count
@@ -229,8 +256,8 @@ class Store:
         return [key for (key,) in rows]
 
     def topic_counts(self) -> dict[str, int]:
-        """How many entries each topic holds."""
-        return dict(self._all("SELECT topic, count(*) FROM entry_topics GROUP BY topic"))
+        """How many entries each topic holds (kept as entries are written: no count at read)."""
+        return dict(self._all("SELECT topic, entries FROM topic_totals"))
 
     def count(self) -> int:
         """How many entries the store holds."""
@@ -390,6 +417,9 @@ class Store:
             if set(entry.topics) != topics.pop(key, set()):
                 problems.append(f"entry {key}: its topic rows disagree with its record")
         problems.extend(f"topic rows for {key}, which is not stored" for key in sorted(topics))
+        counted = dict(self._all("SELECT topic, count(*) FROM entry_topics GROUP BY topic"))
+        if counted != self.topic_counts():
+            problems.append("the topic counts disagree with the topic rows")
         return problems
 
     # plumbing ------------------------------------------------------------------------------

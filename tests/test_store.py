@@ -209,3 +209,34 @@ def test_the_store_keeps_provenance_compact_and_reads_the_older_form(tmp_path: P
     db.close()
     with open_store(tmp_path / "c", now=T0) as store:
         assert store.get(entry.key) == with_fingerprints(entry) and store.check() == []
+
+
+def test_topic_counts_are_kept_as_entries_are_written_and_a_first_schema_store_gets_them(
+        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from feedsmith.store import MIGRATIONS
+    folder = tmp_path / "c"
+
+    def counted() -> dict[str, int]:
+        with sqlite3.connect(folder / "store.sqlite") as db:
+            rows = dict(db.execute("SELECT topic, count(*) FROM entry_topics GROUP BY topic"))
+        db.close()
+        return rows
+
+    papers = snapshot_entries()
+    with open_store(folder, now=T0) as store:
+        ingest(store, [replace(e, topics=("a", "b") if n % 2 else ("a",)) for n, e in enumerate(papers)],
+               clock=RunClock(T0))
+        assert store.topic_counts() == {"a": len(papers), "b": len(papers) // 2}
+        store.put_many([replace(e, topics=("c",)) for e in list(store.entries())[:5]])
+        assert store.delete_many([papers[-1].key, "arxiv:missing"]) == 1
+        totals = store.topic_counts()
+        assert store.check() == []
+    assert totals == counted() and totals["c"] == 5
+    with sqlite3.connect(folder / "store.sqlite") as db:  # as the first schema left it
+        db.execute("DROP TABLE topic_totals")
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    with open_store(folder, now=T0) as store:
+        assert store.topic_counts() == totals and len(MIGRATIONS) == SCHEMA_VERSION == 2
