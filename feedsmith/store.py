@@ -29,7 +29,7 @@ import logging
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -170,6 +170,9 @@ def decode_record(key: str, text: str) -> Entry:
 class Store:
     """An open store; use ``open_store`` to get one."""
 
+    PAGE = 1000
+    """Rows read at a time where every entry is read (a million would not fit in memory)."""
+
     def __init__(self, db: sqlite3.Connection, directory: Path) -> None:
         self._db = db
         self.directory = directory
@@ -200,21 +203,31 @@ class Store:
                 found[key] = self._decode(key, text)
         return found
 
-    def entries(self, *, page: int = 1000) -> Iterator[Entry]:
+    def entries(self, *, page: int | None = None) -> Iterator[Entry]:
         """Every stored entry, newest first, read ``page`` rows at a time (the store may hold a
         million: memory stays flat). The caller may write entries between pages, as long as it
         keeps their first_seen: each page starts after the last row of the one before."""
-        rows = self._all("SELECT first_seen, key, record FROM entries ORDER BY first_seen DESC, key "
-                         "LIMIT ?", (page,))
+        for _, key, text in self._paged(
+                "SELECT first_seen, key, record FROM entries{} ORDER BY first_seen DESC, key",
+                "first_seen < ? OR (first_seen = ? AND key > ?)", lambda row: (row[0], row[0], row[1]),
+                page or self.PAGE):
+            yield self._decode(key, text)
+
+    def _records(self) -> Iterator[tuple[str, str]]:
+        """(key, record) of every entry by key, read ``PAGE`` rows at a time."""
+        return self._paged("SELECT key, record FROM entries{} ORDER BY key", "key > ?",
+                           lambda row: (row[0],), self.PAGE)
+
+    def _paged(self, sql: str, after: str, last: Callable[[Any], tuple[Any, ...]],
+               page: int) -> Iterator[Any]:
+        """The rows of ``sql`` (its ``{}``: where a WHERE goes), ``page`` at a time: each page
+        starts ``after`` the values ``last`` takes from the last row of the one before."""
+        rows = self._all(sql.format("") + " LIMIT ?", (page,))
         while rows:
-            for _, key, text in rows:
-                yield self._decode(key, text)
+            yield from rows
             if len(rows) < page:
                 return
-            seen, last = rows[-1][0], rows[-1][1]
-            rows = self._all("SELECT first_seen, key, record FROM entries WHERE first_seen < ? OR "
-                             "(first_seen = ? AND key > ?) ORDER BY first_seen DESC, key LIMIT ?",
-                             (seen, seen, last, page))
+            rows = self._all(sql.format(f" WHERE {after}") + " LIMIT ?", (*last(rows[-1]), page))
 
     def put_many(self, entries: Iterable[Entry]) -> None:
         """Store ``entries`` (replacing any with the same key) in one transaction."""
@@ -341,7 +354,7 @@ class Store:
                   "seeds": self.seeds()}
         out.write(json.dumps(header, sort_keys=True) + "\n")
         result = Export()
-        for key, text in self._all("SELECT key, record FROM entries ORDER BY key"):
+        for key, text in self._records():
             try:
                 entry = decode_record(key, text)
             except ValueError as exc:
@@ -406,21 +419,37 @@ class Store:
         if not isinstance(marker, dict) or "created" not in marker:
             problems.append("the store marker is missing")
         topics: dict[str, set[str]] = {}
-        for topic, key in self._all("SELECT topic, key FROM entry_topics"):
-            topics.setdefault(key, set()).add(topic)
-        for key, text in self._all("SELECT key, record FROM entries ORDER BY key"):
+        for key, text in self._records():  # a page of records and their topic rows at a time
+            if key not in topics:
+                topics = self._topic_rows_from(key)
             try:
                 entry = decode_record(key, text)
             except ValueError as exc:
                 problems.append(f"entry {key}: cannot be read ({exc})")
                 continue
-            if set(entry.topics) != topics.pop(key, set()):
+            if set(entry.topics) != topics.get(key, set()):
                 problems.append(f"entry {key}: its topic rows disagree with its record")
-        problems.extend(f"topic rows for {key}, which is not stored" for key in sorted(topics))
+        problems.extend(f"topic rows for {key}, which is not stored" for (key,) in self._all(
+            "SELECT DISTINCT key FROM entry_topics WHERE key NOT IN (SELECT key FROM entries) "
+            "ORDER BY key"))
         counted = dict(self._all("SELECT topic, count(*) FROM entry_topics GROUP BY topic"))
         if counted != self.topic_counts():
             problems.append("the topic counts disagree with the topic rows")
         return problems
+
+    def _topic_rows_from(self, key: str) -> dict[str, set[str]]:
+        """The topics of each of the ``PAGE`` entries from ``key`` on (a page of ``_records``),
+        by key."""
+        page = self.PAGE
+        topics: dict[str, set[str]] = {}
+        for topic, row_key in self._all(
+                "SELECT topic, key FROM entry_topics WHERE key IN "
+                "(SELECT key FROM entries WHERE key >= ? ORDER BY key LIMIT ?)", (key, page)):
+            topics.setdefault(row_key, set()).add(topic)
+        for (row_key,) in self._all("SELECT key FROM entries WHERE key >= ? ORDER BY key LIMIT ?",
+                                    (key, page)):
+            topics.setdefault(row_key, set())
+        return topics
 
     # plumbing ------------------------------------------------------------------------------
     @contextmanager

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import io
+import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+import feedsmith.store as store_module
+from feedsmith.cli import main
 from feedsmith.errors import StoreError
 from feedsmith.ingest import RunClock, ingest
+from feedsmith.merge import with_fingerprints
+from feedsmith.model import entry_to_record
 from feedsmith.sources.hf import parse_daily_papers
-from feedsmith.store import SCHEMA_VERSION, open_store
+from feedsmith.store import MIGRATIONS, SCHEMA_VERSION, Store, open_store
 from tests.conftest import SNAPSHOT, write_config
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
@@ -113,7 +121,6 @@ def test_a_store_from_a_newer_feedsmith_or_another_program_is_refused(tmp_path: 
 
 # a store of a million entries: import streams, pages are read a page at a time -----------------
 def _export_lines(tmp_path: Path) -> list[str]:
-    import io
     with open_store(tmp_path / "source", now=T0) as store:
         ingest(store, snapshot_entries(), clock=RunClock(T0))
         buffer = io.StringIO()
@@ -123,9 +130,6 @@ def _export_lines(tmp_path: Path) -> list[str]:
 
 def test_import_streams_its_lines_in_batches_and_exports_the_same_bytes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import io
-
-    import feedsmith.store as store_module
     lines = _export_lines(tmp_path)
     pulled = 0
 
@@ -152,7 +156,6 @@ def test_import_streams_its_lines_in_batches_and_exports_the_same_bytes(
 @pytest.mark.parametrize("failure", ["bad line", "read error"])
 def test_an_import_that_fails_after_some_batches_imports_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str) -> None:
-    import feedsmith.store as store_module
     lines = _export_lines(tmp_path)
     monkeypatch.setattr(store_module, "IMPORT_BATCH", 10)
 
@@ -170,9 +173,6 @@ def test_an_import_that_fails_after_some_batches_imports_nothing(
 
 
 def test_import_reads_standard_input(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from feedsmith.cli import main
     lines = _export_lines(tmp_path)
     result = CliRunner().invoke(main, ["store", "import", "-", "--cache-dir", str(tmp_path / "in"),
                                        "--config", str(write_config(tmp_path, []))],
@@ -181,7 +181,6 @@ def test_import_reads_standard_input(tmp_path: Path) -> None:
 
 
 def test_entries_are_read_a_page_at_a_time_newest_first_even_while_rewritten(tmp_path: Path) -> None:
-    from dataclasses import replace
     with open_store(tmp_path / "c", now=T0) as store:
         ingest(store, snapshot_entries(), clock=RunClock(T0))
         order = [key for _, key in store.keys_by_first_seen()]
@@ -193,10 +192,6 @@ def test_entries_are_read_a_page_at_a_time_newest_first_even_while_rewritten(tmp
 
 
 def test_the_store_keeps_provenance_compact_and_reads_the_older_form(tmp_path: Path) -> None:
-    import json
-
-    from feedsmith.merge import with_fingerprints
-    from feedsmith.model import entry_to_record
     with open_store(tmp_path / "c", now=T0) as store:
         ingest(store, snapshot_entries()[:3], clock=RunClock(T0))
         entry = next(store.entries())
@@ -213,9 +208,6 @@ def test_the_store_keeps_provenance_compact_and_reads_the_older_form(tmp_path: P
 
 def test_topic_counts_are_kept_as_entries_are_written_and_a_first_schema_store_gets_them(
         tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from feedsmith.store import MIGRATIONS
     folder = tmp_path / "c"
 
     def counted() -> dict[str, int]:
@@ -240,3 +232,32 @@ def test_topic_counts_are_kept_as_entries_are_written_and_a_first_schema_store_g
     db.close()
     with open_store(folder, now=T0) as store:
         assert store.topic_counts() == totals and len(MIGRATIONS) == SCHEMA_VERSION == 2
+
+
+def test_check_and_export_read_a_page_at_a_time_and_still_see_every_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "c"
+    with open_store(folder, now=T0) as store:
+        ingest(store, [replace(e, topics=("a",)) for e in snapshot_entries()], clock=RunClock(T0))
+        whole = io.StringIO()
+        store.export_jsonl(whole)
+        keys = sorted(e.key for e in store.entries())
+    with sqlite3.connect(folder / "store.sqlite") as db:
+        db.execute("DELETE FROM entry_topics WHERE key = ?", (keys[20],))
+        db.execute("INSERT INTO entry_topics VALUES ('x', ?, 0)", (keys[30],))
+        db.execute("INSERT INTO entry_topics VALUES ('x', 'arxiv:gone', 0)")
+        db.execute("UPDATE entries SET record = '{' WHERE key = ?", (keys[40],))
+    db.close()
+    monkeypatch.setattr(Store, "PAGE", 7)
+    with open_store(folder, now=T0) as store:
+        problems = store.check()
+        salvaged = io.StringIO()
+        assert store.export_jsonl(salvaged, salvage=True).skipped[0].startswith(keys[40])
+    lines = whole.getvalue().splitlines()
+    assert salvaged.getvalue().splitlines() == lines[:41] + lines[42:]
+    assert [p for p in problems if "topic counts" not in p] == [
+        f"entry {keys[20]}: its topic rows disagree with its record",
+        f"entry {keys[30]}: its topic rows disagree with its record",
+        f"entry {keys[40]}: cannot be read (JSONDecodeError: Expecting property name enclosed in "
+        "double quotes: line 1 column 2 (char 1))",
+        "topic rows for arxiv:gone, which is not stored"]
