@@ -520,3 +520,42 @@ def feed_corpus(now: datetime, *, seed: int = 13, items: int = 12) -> list[tuple
                for n in range(2)]
     corpus += [(f"variant-rdf-{n}", variant_rdf(gen, n, items, now)) for n in range(6)]
     return corpus
+
+
+def write_export(path: Path, *, count: int, newest: datetime, per_day: int = 1000,
+                 seed: int = 13) -> int:
+    """A ``store export`` of ``count`` Hugging Face papers, written line by line (never all in
+    memory), the newest first seen at ``newest`` and ``per_day`` a day before it; each entry is
+    what a first delivery of its snapshot item makes (``merge_entries``), with no topics yet (a
+    build re-classifies an imported store). Its size in bytes."""
+    from feedsmith.merge import merge_entries, with_fingerprints
+    from feedsmith.model import Entry, Links, entry_to_record
+    from feedsmith.store import ENTRIES_ONLY_FORMAT, EXPORT_HEADER
+
+    gen = Generator(seed)
+    rng = gen.rng
+    step = timedelta(seconds=86400 // per_day)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        created = (newest - step * count).isoformat()
+        out.write(json.dumps({EXPORT_HEADER: ENTRIES_ONLY_FORMAT, "created": created, "seeds": {}},
+                             sort_keys=True) + "\n")
+        for serial in range(count):
+            pid = arxiv_id(serial)
+            seen = newest - step * (count - 1 - serial)
+            day = seen.replace(hour=0, minute=0, second=0, microsecond=0)
+            abs_url = f"https://arxiv.org/abs/{pid}"
+            code = f"https://github.com/lab{rng.randint(1, 500)}/repo{serial}" if rng.random() < 0.4 else None
+            entry = Entry(
+                key=f"arxiv:{pid}", guid=abs_url, title=gen.title(), summary=gen.abstract(),
+                authors=tuple(gen.authors()), arxiv_id=pid, sources=(f"daily-{serial // per_day:04d}",),
+                links=Links(url=abs_url, pdf=f"https://arxiv.org/pdf/{pid}",
+                            hf=f"https://huggingface.co/papers/{pid}", code=code),
+                paper_date=day, upvotes=rng.randint(0, 300), comments=rng.randint(0, 20),
+                thumbnail=f"https://cdn.example.org/thumbs/{pid}.png", hf_day=day.date().isoformat(),
+                keywords=tuple(rng.sample(gen.phrases, 4)) if rng.random() < 0.5 else (),
+                origin="hf-daily")
+            merged = merge_entries(None, entry, family="hf", stamp=lambda seen=seen: seen, run=seen)
+            out.write(json.dumps(entry_to_record(with_fingerprints(merged)), sort_keys=True,
+                                 ensure_ascii=False) + "\n")
+    return path.stat().st_size

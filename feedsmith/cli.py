@@ -7,6 +7,7 @@ the rest but the mail server refused at least one recipient or message.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shlex
@@ -35,6 +36,7 @@ from .inspection import explain_paper, list_entries, show_entry, topic_summaries
 from .jobs import build, crawl_sources
 from .mail import SendReport, send_digests
 from .maintenance import check_store, export_store, import_store, prune_store
+from .merge import with_fingerprints
 from .model import Entry, entry_to_record
 from .periods import CADENCES
 from .redact import redact_text, redact_url
@@ -546,11 +548,12 @@ def store_import_command(config_path: Path | None, cache_dir: Path | None,
     Example: feedsmith store import backup.jsonl --cache-dir .cache/feedsmith
     """
     config = resolve_config(config_path, cache_dir)
-    try:
-        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    try:  # read line by line as the import goes: a failure on the way imports nothing
+        with contextlib.nullcontext(sys.stdin) if str(file) == "-" else file.open(
+                encoding="utf-8") as lines:
+            count = import_store(config, lines, name=str(file), lock_timeout=lock_timeout)
     except (OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(f"cannot read {file}: {exc}") from None
-    count = import_store(config, text, name=str(file), lock_timeout=lock_timeout)
     click.echo(f"imported {count} entries into {config.site.cache}")
 
 
@@ -582,7 +585,8 @@ def entries_group(ctx: click.Context, config_path: Path | None,
     for entry in list_entries(resolve_config(config_path, cache_dir), topic=topic, source=source,
                               text=text, since=since_utc, lock_timeout=lock_timeout):
         if as_json:
-            click.echo(json.dumps(entry_to_record(entry), sort_keys=True, ensure_ascii=False))
+            click.echo(json.dumps(entry_to_record(with_fingerprints(entry)), sort_keys=True,
+                                  ensure_ascii=False))
         else:
             first = entry.first_seen.date().isoformat() if entry.first_seen else "-"
             click.echo(f"{first}  {entry.guid}  {entry.title}")

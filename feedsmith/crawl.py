@@ -39,6 +39,7 @@ from .store import Store
 from .topics import CompiledTopic, TopicMatcher, compile_topic, rules_fingerprint
 
 MAX_PAGES = 20
+RECLASSIFY_BATCH = 1000
 Progress = Callable[[SourceResult], None]
 
 
@@ -190,8 +191,15 @@ def reclassify_if_rules_changed(store: Store, compiled: tuple[CompiledTopic, ...
         store.set_meta("rules", fingerprint)
         return False
     apply = classifier(compiled, scorer)
-    store.put_many([new for old in store.entries() if (new := apply(old)) is not old])
-    store.set_meta("rules", fingerprint)
+    batch: list[Entry] = []
+    for old in store.entries():  # a page at a time, written a batch at a time: memory stays flat
+        if (new := apply(old)) is not old:
+            batch.append(new)
+        if len(batch) == RECLASSIFY_BATCH:
+            store.put_many(batch)
+            batch = []
+    store.put_many(batch)
+    store.set_meta("rules", fingerprint)  # last: a run stopped half-way re-classifies again
     return True
 
 

@@ -21,7 +21,7 @@ from .config import Config
 from .entries import find_entry, select_entries
 from .errors import ArgumentError, ConfigError, StoreError
 from .ids import extract_arxiv_id
-from .merge import fingerprint
+from .merge import CURRENT, fingerprint
 from .model import Entry
 from .similar import Scorer, arxiv_fetcher, read_only
 from .store import Store, open_store
@@ -232,7 +232,8 @@ def describe_entry(entry: Entry, topics: Iterable[Topic], scorer: Scorer | None 
         for p in fields:
             value = getattr(entry.links, p.field[6:]) if p.field.startswith("links.") else (
                 getattr(entry, p.field, None))
-            current = p.field == "guid" or (value is not None and fingerprint(value) == p.fingerprint)
+            current = p.field == "guid" or (value is not None and (
+                p.fingerprint == CURRENT or fingerprint(value) == p.fingerprint))
             lines.append(f"  {'*' if current else ' '} {p.field:<14} {p.priority} v{p.version} "
                          f"{_iso(p.seen)}")
     lines.append("history:")

@@ -7,6 +7,7 @@ creates nothing), does one job and returns what the CLI prints.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from .config import Config
@@ -28,11 +29,12 @@ def export_store(config: Config, *, salvage: bool = False,
     return buffer.getvalue(), result
 
 
-def import_store(config: Config, text: str, *, name: str,
+def import_store(config: Config, lines: Iterable[str], *, name: str,
                  lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> int:
-    """Load a ``store export`` (``text``, read from ``name``) into an empty store; how many."""
+    """Load a ``store export`` (its ``lines``, read from ``name`` as the import goes, never all
+    at once) into an empty store; how many."""
     with open_store(config.site.cache, lock_timeout=lock_timeout) as store:
-        return store.import_jsonl(text.splitlines(), name=name)
+        return store.import_jsonl(lines, name=name)
 
 
 def prune_store(config: Config, age: timedelta, *, now: datetime,

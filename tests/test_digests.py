@@ -333,18 +333,18 @@ def test_export_and_import_carry_the_digests_and_rebuild_byte_identical_feeds(
 def test_a_schema_1_store_upgrades_and_keeps_every_entry(
         papers: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(papers[0])
-    with monkeypatch.context() as patched:  # the feedsmith before digests: schema 1
-        patched.setattr(store_module, "SCHEMA_VERSION", 1)
-        crawl_sources(config, now=T0)
+    crawl_sources(config, now=T0)
     database = config.site.cache / "store.sqlite"
-    with sqlite3.connect(database) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'digests'").fetchall()
+    with sqlite3.connect(database) as db:  # back to what the feedsmith before digests left: schema 1
+        for table in ("similar_terms", "similar_examples", "digests", "digest_sent", "topic_totals"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("PRAGMA user_version = 1")
+    db.close()
     report = build(config, now=DAY_CLOSED)
-    with sqlite3.connect(database) as db:  # through migration 2 (like) and 3 (digests)
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    with sqlite3.connect(database) as db:  # through migrations 2 (like), 3 (digests), 4 (counts)
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
         assert {name for (name,) in db.execute("SELECT name FROM sqlite_master")} >= {
-            "similar_terms", "similar_examples", "digests", "digest_sent"}
+            "similar_terms", "similar_examples", "digests", "digest_sent", "topic_totals"}
         assert db.execute("SELECT count(*) FROM entries").fetchone()[0] == 72
     assert report.new == 0 and report.digests > 0  # the day that closed since is made
     assert check_digest_feed(config.site.output, "all.daily")
