@@ -9,7 +9,6 @@ import pytest
 from tests import quality
 
 
-
 def test_every_labelled_paper_is_real_has_a_half_and_a_reason_for_each_label() -> None:
     data = quality.load_labels()
     entries = {e.arxiv_id: e for e in quality.labelled_entries(data)}
