@@ -1,8 +1,9 @@
 """How well the default topic rules sort real papers, against hand labels, on two fixed halves.
 
-In: ``feeds/topics.toml`` (the rules) and ``tests/data/topic_labels.json``: every real paper
-feedsmith has offline (the 72 of the bundled snapshot and those of the recorded arXiv and Hugging
-Face fixtures, named in its ``sources``), each with the topics a subscriber would want it in (and
+In: ``feeds/topics.toml`` (the rules) and ``tests/data/topic_labels.json``: real papers (the 72 of
+the bundled snapshot, those of the recorded arXiv and Hugging Face fixtures, and the real arXiv
+listing papers of ``tests/data/extra_papers.json``, all files named in its ``sources`` and parsed by
+their kind's parser), each with the topics a subscriber would want it in (and
 why), the definition of each topic, and the half it belongs to: ``tune`` (the rules are tuned on
 it) or ``held-out`` (labelled and committed before the rules were retuned; never tuned on). Out:
 precision/recall per topic and micro-averaged over (paper, topic) pairs, on each half; and each
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +41,18 @@ HALVES = (TUNE, HELD_OUT)
 # Held-out floors, (precision, recall) per topic and micro-averaged: the held-out figures of the
 # rules as tuned on the tuning half (measured once, after tuning; never tuned on). Raise them when a
 # retune on the tuning half raises the held-out figures; never lower them to let a retune through.
+# Measured on the 131-paper labels (65 held out); the floors of the 82-paper labels (41 held out)
+# were figures of a smaller, easier held-out half, not comparable with these.
 HELD_OUT_FLOORS: dict[str, tuple[float, float]] = {
-    "multimodal": (1.0, 1.0), "image-generation": (1.0, 1.0), "fine-tuning": (0.889, 0.667),
-    "long-context": (1.0, 1.0), "reasoning": (1.0, 1.0), "evaluation": (1.0, 0.6),
-    "embeddings-retrieval": (1.0, 1.0), "surveys": (1.0, 1.0), "medical": (1.0, 0.667),
-    "efficiency": (0.857, 1.0), "data": (0.6, 0.857), "multilingual": (1.0, 1.0),
+    "multimodal": (1.0, 1.0), "image-generation": (1.0, 0.857), "fine-tuning": (0.857, 0.667),
+    "long-context": (1.0, 1.0), "reasoning": (0.667, 1.0), "evaluation": (1.0, 0.556),
+    "embeddings-retrieval": (0.875, 1.0), "surveys": (0.857, 1.0), "medical": (0.833, 0.714),
+    "efficiency": (0.818, 0.9), "data": (0.6, 0.818), "multilingual": (0.75, 1.0),
 }
-MICRO_FLOOR: tuple[float, float] = (0.912, 0.886)
+MICRO_FLOOR: tuple[float, float] = (0.83, 0.846)
+# Issue 16's bar on the held-out half: each topic with this many held-out positives, and the
+# micro-average, at this precision and recall.
+GOAL_POSITIVES, GOAL_TOPIC, GOAL_MICRO = 3, 0.7, 0.85
 # No topic holds more of the snapshot than this, unless the labels put that many papers in it.
 MAX_SHARE = 0.35
 
@@ -102,6 +109,26 @@ def labelled_entries(labels: dict[str, Any]) -> list[Entry]:
     if missing:
         raise ValueError(f"labelled papers in no source file: {', '.join(missing)}")
     return list(seen.values())
+
+
+def assign_halves(papers: dict[str, Iterable[str]],
+                  placed: dict[str, str] | None = None) -> dict[str, str]:
+    """The half of every paper (``arXiv id -> topics``) by the labels' ``split`` rule, keeping the
+    halves of the papers already ``placed``: topics from the rarest to the most common (ties by
+    slug); each topic's unplaced papers, by arXiv id, go to the held-out half when it holds no more
+    of that topic's papers than the tuning half, else to the tuning half; then each paper without a
+    topic, by arXiv id, to the half holding fewer papers without a topic (tuning on a tie)."""
+    topics = {arxiv_id: set(slugs) for arxiv_id, slugs in papers.items()}
+    half = dict(placed or {})
+    counts = Counter(slug for slugs in topics.values() for slug in slugs)
+    for slug in sorted(counts, key=lambda s: (counts[s], s)):
+        for arxiv_id in sorted(a for a, slugs in topics.items() if slug in slugs and a not in half):
+            side = Counter(h for a, h in half.items() if slug in topics[a])
+            half[arxiv_id] = HELD_OUT if side[HELD_OUT] <= side[TUNE] else TUNE
+    for arxiv_id in sorted(a for a, slugs in topics.items() if not slugs and a not in half):
+        side = Counter(h for a, h in half.items() if not topics[a])
+        half[arxiv_id] = TUNE if side[TUNE] <= side[HELD_OUT] else HELD_OUT
+    return half
 
 
 def snapshot_entries() -> list[Entry]:
@@ -170,6 +197,16 @@ def below_floor(halves: dict[str, Scores]) -> list[str]:
     return low
 
 
+def short_of_goal(halves: dict[str, Scores]) -> list[str]:
+    """The held-out figures short of issue 16's bar, one line each ([] when it is met)."""
+    held = halves[HELD_OUT]
+    rows = [(slug, t, GOAL_TOPIC) for slug, t in held.per_topic.items()
+            if t.tp + t.fn >= GOAL_POSITIVES]
+    return [f"{slug}: held-out P {t.precision:.3f}, R {t.recall:.3f} (goal {goal})"
+            for slug, t, goal in [*rows, ("micro", held.micro, GOAL_MICRO)]
+            if t.precision < goal or t.recall < goal]
+
+
 def table(halves: dict[str, Scores], topic_shares: dict[str, float] | None = None, *,
           misses: str | None = None) -> str:
     """One row per topic and a micro-averaged row: precision, recall, TP/FP/FN on each half, and
@@ -205,6 +242,9 @@ def main() -> int:
     print(table(halves, shares(), misses=args.half if args.misses else None))
     low = below_floor(halves)
     print("held-out floors: " + ("met" if not low else "NOT MET: " + "; ".join(low)))
+    short = short_of_goal(halves)
+    print("issue 16 goal (held-out P and R >= 0.7 per topic with 3+ positives, >= 0.85 micro): "
+          + ("met" if not short else "not met: " + "; ".join(short)))
     return 1 if low else 0
 
 
