@@ -21,8 +21,8 @@ from feedsmith.jobs import build
 from feedsmith.merge import VISIBLE_FIELDS
 from feedsmith.model import Entry, Organization
 from feedsmith.periods import CADENCES
-from feedsmith.render import site_files
-from feedsmith.render.content import entry_html
+from feedsmith.render import feeds, site_files
+from feedsmith.render.content import EntryHTML, entry_html
 from feedsmith.render.site import write_site
 from tests.conftest import assert_golden, write_config
 from tests.sitecheck import (
@@ -85,6 +85,19 @@ def test_hostile_text_shows_as_text_in_every_format(tmp_path: Path) -> None:
     assert "Vision &lt;&amp;&gt; images" in vision and "&lt;b&gt;images&lt;/b&gt;" in vision
     # the one link with a query string stays one escaped attribute
     assert 'href="https://example.org/post?a=1&amp;b=2"' in files["all.html"].decode()
+
+
+@pytest.mark.parametrize("rss", [False, True], ids=["atom", "rss"])
+def test_feeds_are_the_bytes_feedgen_writes_with_every_entry_added_to_it(rss: bool) -> None:
+    # Each entry is written once and its piece set into every feed that lists it: the result is
+    # what feedgen writes of the whole feed, hostile text, thumbnails, authors and all.
+    site = fixed_site()
+    for view in site.feeds:
+        fg = feeds.with_dc(feeds.feed_generator(view, site, rss=rss), rss=rss)
+        for entry in view.entries:
+            feeds.add_entry_to(fg, entry, site, EntryHTML(), rss=rss)
+        whole = feeds.serialize(fg, rss=rss)
+        assert (feeds.rss if rss else feeds.atom)(view, site) == whole, view.slug
 
 
 def test_entry_content_has_links_categories_and_thumbnail() -> None:

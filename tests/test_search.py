@@ -16,6 +16,7 @@ from feedsmith.errors import RenderError
 from feedsmith.jobs import build
 from feedsmith.render import search, site_files
 from feedsmith.render.site import MANIFEST
+from feedsmith.render.view import entry_anchor
 from feedsmith.store import open_store
 from tests.conftest import SNAPSHOT, write_config
 from tests.sitecheck import T0, fixed_site, site_state
@@ -42,6 +43,22 @@ def test_the_bundle_is_byte_identical_run_to_run_whatever_the_order_of_the_pages
     # only the topic pages are indexed (data-pagefind-body): index.html and search.html are not
     entry = json.loads(first["pagefind/pagefind-entry.json"])
     assert entry["languages"]["en"]["page_count"] == 4
+
+
+def test_each_paper_is_indexed_once_on_the_first_page_that_lists_it() -> None:
+    site = fixed_site()
+    pages = search.pages_to_index(site_files(site))
+    listed: dict[str, list[str]] = {}
+    for view in site.feeds:
+        for entry in view.entries:
+            listed.setdefault(entry_anchor(entry), []).append(view.slug)
+    assert any(len(slugs) > 1 for slugs in listed.values())  # papers in several feeds
+    for anchor, slugs in listed.items():
+        indexed = [name for name, data in pages.items() if f'<h2 id="{anchor}"'.encode() in data]
+        assert indexed == [f"{slugs[0]}.html"], (anchor, slugs)
+    # the stars a paper's code has are a live number: not indexed either
+    stars = [entry for view in site.feeds for entry in view.entries if entry.stars is not None]
+    assert stars and not any(b'class="stars"' in data for data in pages.values())
 
 
 def test_a_configuration_or_variable_of_the_users_cannot_change_the_bundle(

@@ -37,10 +37,9 @@ def feed_files(site: SiteView, fragments: Fragments) -> dict[str, bytes]:
     """Atom, RSS and JSON Feed per feed, and the OPML list."""
     fragments.load()
     files: dict[str, bytes] = {}
-    for kind, render in ((ATOM, feeds.atom), (RSS, feeds.rss), (JSON, jsonfeed.json_feed)):
-        for view in site.feeds:  # one format at a time, its entries' parsed pieces then let go
+    for view in site.feeds:
+        for kind, render in ((ATOM, feeds.atom), (RSS, feeds.rss), (JSON, jsonfeed.json_feed)):
             files[view.file(kind)] = render(view, site, fragments)
-        fragments.release(kind)
     files[OPML] = opml.opml(site)
     return files
 

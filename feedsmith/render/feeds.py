@@ -15,15 +15,16 @@ not render feeds, readers do.
 
 from __future__ import annotations
 
-import copy
-from functools import partial
+from datetime import UTC, datetime
+from functools import cache, partial
 from html import escape
 
-from feedgen.entry import FeedEntry
-from feedgen.ext.dc import DcEntryExtension
-from feedgen.ext.media import MediaEntryExtension
 from feedgen.feed import FeedGenerator
-from lxml import etree
+
+# isort: split
+# after feedgen.feed, which imports lxml.etree: feedgen.util uses it without importing it
+from feedgen.ext.dc import DcEntryExtension, DcExtension
+from feedgen.ext.media import MediaEntryExtension, MediaExtension
 
 from ..model import Entry
 from .content import EntryHTML
@@ -57,32 +58,10 @@ def feed_generator(view: FeedLike, site: SiteView, *, rss: bool) -> FeedGenerato
     return fg
 
 
-class _Made:
-    """An entry whose element is already made, for ``add_entry(feedEntry=...)`` (feedgen 1.0.0
-    appends what ``atom_entry``/``rss_entry`` return, after asking the entry to register the
-    feed's extensions, whose elements the made one already holds)."""
-
-    def __init__(self, element: etree._Element) -> None:
-        self.element = element
-
-    def register_extension(self, *args: object, **kwargs: object) -> None:
-        """Nothing to do: the extensions' elements are in the element already."""
-
-    def atom_entry(self, extensions: bool = True) -> etree._Element:
-        """A copy of the element: appending moves an element into its feed, and the entry is in
-        other feeds too."""
-        return copy.deepcopy(self.element)
-
-    rss_entry = atom_entry
-
-
-def entry_xml(entry: Entry, site: SiteView, html_of: EntryHTML, *, rss: bool) -> bytes:
-    """``entry`` as feedgen writes it into an Atom feed (``<entry>``) or an RSS one (``<item>``),
-    with the extensions those feeds load, as bytes."""
-    fe = FeedEntry()
-    fe.register_extension("media", MediaEntryExtension, atom=True, rss=True)
-    if rss:
-        fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
+def add_entry_to(fg: FeedGenerator, entry: Entry, site: SiteView, html_of: EntryHTML, *,
+            rss: bool) -> None:
+    """Add ``entry`` to ``fg`` (whose extensions it takes on), every field set explicitly."""
+    fe = fg.add_entry(order="append")
     fe.id(entry.guid)
     fe.guid(entry.guid, permalink=entry.guid.startswith(("http://", "https://")))
     fe.title(entry.title or "(untitled)")
@@ -103,7 +82,54 @@ def entry_xml(entry: Entry, site: SiteView, html_of: EntryHTML, *, rss: bool) ->
     fe.content(html_of(entry), type="html")
     if entry.thumbnail:
         fe.media.thumbnail(url=entry.thumbnail, group=None)
-    return bytes(etree.tostring(fe.rss_entry() if rss else fe.atom_entry()))
+
+
+def with_dc(fg: FeedGenerator, *, rss: bool) -> FeedGenerator:
+    """``fg`` (which has ``media``, for the thumbnail) with the ``dc`` extension in RSS: an
+    entry's authors are one ``dc:creator`` line."""
+    if rss:
+        fg.load_extension("dc", atom=False, rss=True)
+    return fg
+
+
+# Where a feed's entries go in feedgen's pretty-printed output: last, before the end of <feed>
+# (Atom) or of <channel> (RSS).
+_END = {False: b"</feed>\n", True: b"  </channel>\n</rss>\n"}
+
+
+def _bare(rss: bool) -> FeedGenerator:
+    """A feed with only what feedgen requires, and the topic feeds' extensions (registered by
+    class: ``load_extension`` imports, and fails to import, a module each time)."""
+    fg = FeedGenerator()
+    fg.register_extension("media", MediaExtension, MediaEntryExtension, atom=True, rss=True)
+    if rss:
+        fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    fg.id("about:blank")
+    fg.title("-")
+    fg.description("-")
+    fg.link(href="about:blank")
+    fg.updated(datetime(2000, 1, 1, tzinfo=UTC))
+    return fg
+
+
+@cache
+def _bare_head(rss: bool) -> bytes:
+    """What ``_bare``'s document holds before its entries."""
+    return serialize(_bare(rss), rss=rss)[:-len(_END[rss])]
+
+
+def entry_xml(entry: Entry, site: SiteView, html_of: EntryHTML, *, rss: bool) -> bytes:
+    """``entry`` exactly as feedgen writes it into a topic feed: an Atom ``<entry>`` or an RSS
+    ``<item>``, pretty-printed at its depth, its namespaces declared by the feed. feedgen writes it
+    into a feed of its own, which it is cut from: pretty-printing indents an element by its depth
+    alone, and every topic feed declares the same namespaces, so these bytes are the entry's in
+    any topic feed (tests/test_render.py compares whole feeds with feedgen's own)."""
+    fg, head = _bare(rss), _bare_head(rss)
+    add_entry_to(fg, entry, site, html_of, rss=rss)
+    document = serialize(fg, rss=rss)
+    if not document.startswith(head) or not document.endswith(_END[rss]):
+        raise AssertionError("feedgen wrote the entry elsewhere than last in its feed")
+    return document[len(head):-len(_END[rss])]
 
 
 def rss_description(entry: Entry) -> str:
@@ -116,22 +142,17 @@ def rss_description(entry: Entry) -> str:
     return "\n".join(f"<p>{escape(text, quote=False)}</p>" for text in paragraphs)
 
 
-def _feed(view: FeedView, fragments: Fragments, *, rss: bool) -> FeedGenerator:
-    fg = feed_generator(view, fragments.site, rss=rss)
-    if rss:  # an entry's authors: one dc:creator line
-        fg.load_extension("dc", atom=False, rss=True)
-    kind = RSS if rss else ATOM
+def _feed(view: FeedView, fragments: Fragments, *, rss: bool) -> bytes:
+    """``view``'s document: feedgen's, with no entries, and each entry's piece where feedgen puts
+    its entries (before the end of the feed, or of the channel)."""
+    fg = with_dc(feed_generator(view, fragments.site, rss=rss), rss=rss)
+    empty = serialize(fg, rss=rss)
+    if not empty.endswith(_END[rss]):
+        raise AssertionError("feedgen ended a feed other than as expected")
     render = partial(entry_xml, site=fragments.site, html_of=fragments.html_of, rss=rss)
-    for entry in view.entries:
-        fg.add_entry(_Made(fragments.parsed(kind, entry, render, _element)), order="append")
-    return fg
-
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
-
-
-def _element(xml: bytes) -> etree._Element:
-    return etree.fromstring(xml, _PARSER)
+    kind = RSS if rss else ATOM
+    pieces = [fragments(kind, entry, render) for entry in view.entries]
+    return b"".join((empty[:-len(_END[rss])], *pieces, _END[rss]))
 
 
 def serialize(fg: FeedGenerator, *, rss: bool) -> bytes:
@@ -141,9 +162,9 @@ def serialize(fg: FeedGenerator, *, rss: bool) -> bytes:
 
 def atom(view: FeedView, site: SiteView, fragments: Fragments | None = None) -> bytes:
     """``view`` as an Atom 1.0 document."""
-    return serialize(_feed(view, fragments or Fragments(site), rss=False), rss=False)
+    return _feed(view, fragments or Fragments(site), rss=False)
 
 
 def rss(view: FeedView, site: SiteView, fragments: Fragments | None = None) -> bytes:
     """``view`` as an RSS 2.0 document."""
-    return serialize(_feed(view, fragments or Fragments(site), rss=True), rss=True)
+    return _feed(view, fragments or Fragments(site), rss=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterable, Mapping
 from importlib.metadata import version
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
 from ..model import Entry
 from .content import EntryHTML
@@ -32,7 +32,6 @@ ATOM, RSS, JSON, ARTICLE = "atom", "rss", "json", "article"
 KINDS = (ATOM, RSS, JSON, ARTICLE)
 # The libraries whose output the pieces are: another version may write other bytes.
 _LIBRARIES = ("feedgen", "lxml", "jinja2", "markupsafe")
-T = TypeVar("T")
 
 
 class FragmentStore(Protocol):
@@ -83,7 +82,6 @@ class Fragments:
         self._kept: dict[str, dict[str, bytes]] = {}  # from the store: pieces by kind, by key
         self._new: dict[str, dict[str, bytes]] = {}
         self._done: dict[tuple[str, int], tuple[Entry, bytes]] = {}
-        self._parsed: dict[str, dict[int, tuple[Entry, Any]]] = {}  # by kind, by entry
         self.used: set[str] = set()  # the keys of the entries this render showed
         self.rendered = 0  # pieces this render made (not taken from the store)
 
@@ -121,21 +119,6 @@ class Fragments:
                 self._new.setdefault(key, {})[kind] = piece
         self._done[(kind, id(entry))] = (entry, piece)
         return piece
-
-    def parsed(self, kind: str, entry: Entry, render: Callable[[Entry], bytes],
-               parse: Callable[[bytes], T]) -> T:
-        """``parse`` of the ``kind`` piece of ``entry``, once per render."""
-        parsed = self._parsed.setdefault(kind, {})
-        found = parsed.get(id(entry))
-        if found is None or found[0] is not entry:
-            found = parsed[id(entry)] = (entry, parse(self(kind, entry, render)))
-        value: T = found[1]
-        return value
-
-    def release(self, kind: str) -> None:
-        """Forget what ``parsed`` made of the ``kind`` pieces: the render is done with them
-        (the render alone at scale 1 peaks at 218 MB keeping all, 184 MB one format at a time)."""
-        self._parsed.pop(kind, None)
 
     def save(self) -> None:
         """Hand the store each entry whose pieces of every kind this render made."""

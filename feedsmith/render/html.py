@@ -5,7 +5,9 @@ Links between pages and to feeds are relative, so the folder works on any host a
 Source text is escaped by jinja2's autoescaping; nothing here builds markup by hand. The pages
 show the live numbers (upvotes, comments, stars, trending rank) the feeds leave out, and load
 nothing from another host (no thumbnail: the feeds carry it). Topic pages mark what Pagefind
-indexes (``data-pagefind-body``; see ``search``); only ``search.html`` runs a script.
+indexes (``data-pagefind-body``; see ``search``): each paper once, on the first page that lists
+it (``indexed_pages``), its ``<article>`` elsewhere marked ``data-pagefind-ignore``. Only
+``search.html`` runs a script.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ NEWEST_ON_INDEX = 3
 HF_ORGANIZATIONS = "https://hf-proxy-2.923828430.workers.dev/"
 _HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _NEVER = datetime.min.replace(tzinfo=UTC)
+_ARTICLE = b"<article>"
+_NOT_INDEXED = b"<article data-pagefind-ignore>"
 
 
 def organization_url(entry: Entry) -> str | None:
@@ -55,16 +59,31 @@ def article_html(entry: Entry, site: SiteView) -> bytes:
         topics=site.entry_topics(entry), org_url=organization_url(entry)).encode()
 
 
+def indexed_pages(site: SiteView) -> dict[str, str]:
+    """The one feed page where search finds each paper, by entry key: the first of the site's
+    feeds (``all``, then the topics in order) that lists it. A paper in three topics is one
+    search result, not three (and Pagefind indexes a third of the text at scale 1)."""
+    home: dict[str, str] = {}
+    for view in site.feeds:
+        for entry in view.entries:
+            home.setdefault(entry.key, view.slug)
+    return home
+
+
 def pages(site: SiteView, fragments: Fragments | None = None) -> dict[str, bytes]:
     """The index, the search page, the stylesheet and each feed's page, by file name. Each
     entry's ``<article>`` is its piece (``Fragments``): rendered once, on every page that lists
-    it."""
+    it, marked to be left out of the search index on all but its ``indexed_pages`` one."""
     env = environment()
     fragments = fragments or Fragments(site)
     render = partial(article_html, site=site)
+    home = indexed_pages(site)
 
-    def article(entry: Entry) -> Markup:
-        return Markup(fragments(ARTICLE, entry, render).decode())
+    def article(entry: Entry, slug: str) -> Markup:
+        piece = fragments(ARTICLE, entry, render)
+        if home[entry.key] != slug and piece.startswith(_ARTICLE):
+            piece = _NOT_INDEXED + piece[len(_ARTICLE):]
+        return Markup(piece.decode())
 
     files = {
         INDEX: env.get_template("index.html").render(
@@ -74,5 +93,6 @@ def pages(site: SiteView, fragments: Fragments | None = None) -> dict[str, bytes
     }
     topic_page = env.get_template("topic.html")
     for view in site.feeds:
-        files[view.file("html")] = topic_page.render(site=site, view=view, article=article).encode()
+        files[view.file("html")] = topic_page.render(
+            site=site, view=view, article=partial(article, slug=view.slug)).encode()
     return files

@@ -42,7 +42,8 @@ _FLAGS = ("--force-language", "en", "--silent")
 _BODY = b"data-pagefind-body"
 # An element Pagefind ignores, with all it holds, up to the first closing tag of its name; one
 # that holds an element of its own name (which that tag might close) is left whole.
-_IGNORED = re.compile(rb"<(div|p|span)\b[^>]*\sdata-pagefind-ignore\b[^>]*>(?:[^<]+|<(?!\1[\s>]))*?</\1>")
+_IGNORED = re.compile(rb"<(div|p|span|article)\b[^>]*\sdata-pagefind-ignore\b[^>]*>"
+                      rb"(?:[^<]+|<(?!\1[\s>]))*?</\1>")
 TIMEOUT = 300.0
 
 
