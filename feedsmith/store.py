@@ -26,8 +26,9 @@ Schema (``PRAGMA user_version`` = the last migration applied):
   server accepted, per recipient (``digest``: the digest's id).
 
 One writer at a time: ``open_store`` takes an OS-level lock (released by the kernel if the
-process dies). WAL mode while open; every run ends with a ``wal_checkpoint(TRUNCATE)``, so the
-database file alone is the whole store. A file that is empty, truncated, not SQLite, not a
+process dies). WAL mode while open, checkpointed after each commit on a thread of the store's own
+(``Checkpointer``); every run ends with a ``wal_checkpoint(TRUNCATE)``, so the database file
+alone is the whole store. A file that is empty, truncated, not SQLite, not a
 feedsmith store or from a newer feedsmith is refused loudly, never read as empty.
 """
 
@@ -37,6 +38,7 @@ import errno
 import json
 import logging
 import sqlite3
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -235,16 +237,56 @@ def decode_digest(text: str) -> Digest:
         raise ValueError(f"{type(exc).__name__}: {exc}") from None
 
 
+class Checkpointer:
+    """Copies what each commit wrote to the write-ahead log into the database file on a thread of
+    its own (``PRAGMA wal_checkpoint(PASSIVE)`` on its own connection, which neither waits for
+    nor blocks the run's reads and writes), so the run goes on meanwhile: SQLite's own
+    checkpoint runs inside the commit that fills the log (0.25 s of a build after 1,000 new
+    entries at scale 1, 1.9 s of ingesting 100,000). The run's connection has SQLite's off;
+    ``close`` waits for the thread, and ``open_store`` then checkpoints what is left."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._due = threading.Event()
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name="feedsmith-checkpoint", daemon=True)
+        self._thread.start()
+
+    def committed(self) -> None:
+        """A transaction was committed: checkpoint it (coalesced with any not yet started)."""
+        self._due.set()
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            if self._closing:
+                return
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:  # the checkpoint at close says what is wrong
+                pass
+
+    def close(self) -> None:
+        """Stop the thread (after the checkpoint it is running, if any) and close its connection."""
+        self._closing = True
+        self._due.set()
+        self._thread.join()
+        self._db.close()
+
+
 class Store:
     """An open store; use ``open_store`` to get one."""
 
     PAGE = 1000
     """Rows read at a time where every entry is read (a million would not fit in memory)."""
 
-    def __init__(self, db: sqlite3.Connection, directory: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, directory: Path,
+                 checkpointer: Checkpointer | None = None) -> None:
         self._db = db
         self.directory = directory
         self._has_seeds: bool | None = None
+        self._checkpointer = checkpointer
 
     # entries -------------------------------------------------------------------------------
     def get(self, key: str) -> Entry | None:
@@ -670,6 +712,8 @@ class Store:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+            if self._checkpointer is not None:
+                self._checkpointer.committed()
         except sqlite3.Error as exc:
             raise store_error(self.directory, exc, f"store {self.directory}: {exc}") from None
 
@@ -850,8 +894,11 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
             raise store_error(directory, exc, f"cannot open store {path}: {exc}") from None
         except OSError as exc:
             raise store_error(directory, exc, f"cannot open store {path}: {exc.strerror or exc}") from None
+        checkpointer = None
         try:
-            store = Store(db, directory)
+            db.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer's thread does it
+            checkpointer = Checkpointer(path)
+            store = Store(db, directory, checkpointer)
             if store.meta("store") is None:
                 if not fresh:
                     raise StoreError(f"store {path} has lost its marker; refusing to treat it as "
@@ -859,11 +906,15 @@ def open_store(directory: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
                 stamp = (now or datetime.now(UTC)).replace(microsecond=0)
                 store.set_meta("store", {"id": uuid.uuid4().hex, "created": stamp.isoformat()})
             yield store
+            checkpointer.close()
+            checkpointer = None
             try:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error as exc:
                 raise store_error(directory, exc, f"store {path}: cannot checkpoint: {exc}") from None
         finally:
+            if checkpointer is not None:
+                checkpointer.close()
             db.close()
     finally:
         lock.release()

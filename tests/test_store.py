@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,29 @@ def test_store_survives_reopen(tmp_path: Path) -> None:
     with open_store(tmp_path / "c") as store:
         assert len(list(store.entries())) == 72
         assert store.created == T0
+
+
+def test_commits_reach_the_database_file_while_the_run_goes_on(tmp_path: Path) -> None:
+    # The run's connection leaves checkpoints to the store's own thread: what it committed is
+    # copied into store.sqlite (where a reader that ignores the write-ahead log sees it) while the
+    # store is still open, and the log is empty once it is closed.
+    folder = tmp_path / "c"
+    with open_store(folder, now=T0) as store:
+        ingest(store, snapshot_entries(), clock=RunClock(T0))
+        seen, deadline = 0, time.monotonic() + 30
+        while seen != 72 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            # immutable: the file alone, and read afresh by each connection
+            database = sqlite3.connect(f"file:{folder / 'store.sqlite'}?immutable=1", uri=True)
+            try:
+                seen = database.execute("SELECT count(*) FROM entries").fetchone()[0]
+            except sqlite3.OperationalError:  # not even the tables are in the file yet
+                seen = 0
+            finally:
+                database.close()
+        assert seen == 72
+    wal = folder / "store.sqlite-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
 
 
 @pytest.mark.parametrize("damage", [b"", b"garbage" * 100, None])
