@@ -20,7 +20,7 @@ import asyncio
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date
 from typing import Any
 
@@ -30,7 +30,7 @@ from .crawl_cache import CRAWL_CACHE_DIR, CrawlCache
 from .errors import HTMLPageError, SourceError
 from .http import Budget, Fetcher, LocalFiles, Retriever, Sleep
 from .ingest import RunClock, ingest
-from .model import Entry
+from .model import Entry, evolve
 from .redact import redact_text
 from .report import BuildReport, SourceResult
 from .similar import Scorer, arxiv_fetcher, prepare, settle
@@ -121,7 +121,7 @@ def parse_all(source: SourceConfig, bodies: list[bytes], result: SourceResult) -
     warnings: list[str] = []
     for body in bodies:
         parsed: Parsed = parse(body, source=source.name)
-        entries.extend(replace(e, origin=source.kind) for e in parsed.entries)
+        entries.extend(evolve(e, origin=source.kind) for e in parsed.entries)
         result.skipped += parsed.skipped
         if parsed.warning and parsed.warning not in warnings:
             warnings.append(parsed.warning)
@@ -174,7 +174,7 @@ def classifier(compiled: tuple[CompiledTopic, ...], scorer: Scorer | None = None
 
     def apply(entry: Entry) -> Entry:
         topics = matcher.classify(entry)
-        return entry if topics == entry.topics else replace(entry, topics=topics)
+        return entry if topics == entry.topics else evolve(entry, topics=topics)
     return apply
 
 

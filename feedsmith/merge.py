@@ -32,7 +32,7 @@ from functools import cache
 from operator import attrgetter
 from typing import Any
 
-from .model import Change, Entry, FieldSource, Links, Seed
+from .model import Change, Entry, FieldSource, Links, Seed, evolve
 
 MAX_HISTORY = 20
 MAX_CANDIDATES = 6
@@ -109,7 +109,7 @@ def _first_delivery(new: Entry, *, family: str, at: datetime, run: datetime | No
     provenance.extend(FieldSource(_SOURCE_PREFIX + name, 0, 0, at) for name in sources)
     history = (Change(at, run, new.source or new.origin or "?",
                       f"added ({new.origin or 'unknown kind'})"),)
-    return replace(new, first_seen=first_seen, updated=max(first_seen, at), sources=tuple(sources),
+    return evolve(new, first_seen=first_seen, updated=max(first_seen, at), sources=tuple(sources),
                    provenance=tuple(sorted(provenance, key=_order)), history=history)
 
 
@@ -298,7 +298,7 @@ def _merge(old: Entry | None, new: Entry, *, family: str, stamp: Callable[[], da
             else f"version {merged.version}" if n == "version" else n
             for n in changed)
         history = _bounded((*history, Change(at, run, source_name, "changed " + what)))
-    return replace(merged, first_seen=first_seen, updated=updated,
+    return evolve(merged, first_seen=first_seen, updated=updated,
                    sources=tuple(name for _, name in sources),
                    provenance=tuple(sorted(everything, key=_order)),
                    history=history)

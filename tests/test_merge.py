@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+import dataclasses
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +18,7 @@ from feedsmith.crawl import classifier
 from feedsmith.ids import item_key
 from feedsmith.ingest import RunClock, ingest
 from feedsmith.merge import MAX_HISTORY, merge_entries
-from feedsmith.model import Entry, Links
+from feedsmith.model import Entry, Links, evolve
 from feedsmith.publish import site_view
 from feedsmith.render import site_files
 from feedsmith.sources import family_of
@@ -24,6 +26,7 @@ from feedsmith.sources.hf import HF_HOST
 from feedsmith.store import Store, open_store
 from feedsmith.topics import compile_topic
 from tests.conftest import write_config
+from tests.sitecheck import fixed_entries
 
 T0 = datetime(2026, 3, 13, 12, 0, tzinfo=UTC)
 PAPERS = ("2401.00001", "2402.00002", "hep-th/9901001")
@@ -273,3 +276,20 @@ def test_a_new_entry_and_a_repeated_delivery_hash_nothing(monkeypatch) -> None: 
     assert {p.fingerprint for p in exported.provenance if p.field == "title"} == {
         fingerprint(revised.title), fingerprint(first.title)}
     assert list(exported.provenance) == sorted(exported.provenance, key=lambda p: (p.field, p.fingerprint))
+
+
+def test_evolve_gives_what_dataclasses_replace_gives_for_every_field() -> None:
+    # evolve copies an entry's fields instead of calling __init__: the same entry as replace,
+    # as long as Entry's __init__ does nothing but set its fields
+    assert not hasattr(Entry, "__post_init__")
+    assert all(f.init for f in dataclasses.fields(Entry))
+    other = fixed_entries()[1]
+    for entry in fixed_entries():
+        for f in dataclasses.fields(Entry):
+            value = getattr(other, f.name)
+            changed = evolve(entry, **{f.name: value})
+            assert changed == replace(entry, **{f.name: value}) and getattr(changed, f.name) is value
+            assert hash(changed) == hash(replace(entry, **{f.name: value}))
+        assert evolve(entry) == entry and evolve(entry) is not entry
+    with pytest.raises(TypeError, match="no field colour"):
+        evolve(other, colour="red")
