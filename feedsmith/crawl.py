@@ -1,11 +1,12 @@
 """Crawl: configured sources in, entries merged into the store out (sources -> store).
 
 Remote sources are fetched concurrently, politely per host (``http.Fetcher``); local files are
-read by ``http.LocalFiles`` (same result shape) when their turn comes, so at most one local body
-is in memory. Then each source, in configuration order (so first-seen stamps are deterministic),
-is parsed by its kind, filtered by its kind's ``admit`` rule, classified into topics and merged
-into the store in one transaction (``feedsmith.ingest``); only then are its validators and paging
-state saved in the crawl cache. A source that fails, in any step and for any reason, is reported
+read by ``http.LocalFiles`` (same result shape) when their turn comes, so at most
+``PARSE_AHEAD`` + 1 local bodies are in memory. Each source's bodies are parsed by its kind
+``PARSE_AHEAD`` sources ahead of its ingest (large ones in a second process: ``parsers``); then,
+in configuration order (so first-seen stamps are deterministic), each source is filtered by its
+kind's ``admit`` rule, classified into topics and merged into the store in one transaction
+(``feedsmith.ingest``); only then are its validators and paging state saved in the crawl cache. A source that fails, in any step and for any reason, is reported
 in one line and changes nothing; the others go on. A source that did not change since the last
 run (304, same body, same file) is not parsed.
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date
@@ -31,15 +33,17 @@ from .errors import HTMLPageError, SourceError
 from .http import Budget, Fetcher, LocalFiles, Retriever, Sleep
 from .ingest import RunClock, ingest
 from .model import Entry, evolve
+from .parsers import ParseResult, Parsers
 from .redact import redact_text
 from .report import BuildReport, SourceResult
 from .similar import Scorer, arxiv_fetcher, prepare, settle
-from .sources import Parsed, SourceConfig, Step, kind_named, registry, with_params
+from .sources import SourceConfig, Step, kind_named, registry, with_params
 from .store import Store
 from .topics import CompiledTopic, TopicMatcher, compile_topic, rules_fingerprint
 
 MAX_PAGES = 20
 RECLASSIFY_BATCH = 1000
+PARSE_AHEAD = 2
 Progress = Callable[[SourceResult], None]
 
 
@@ -114,33 +118,20 @@ async def fetch_source(retriever: Retriever, cache: CrawlCache, source: SourceCo
     return out
 
 
-def parse_all(source: SourceConfig, bodies: list[bytes], result: SourceResult) -> list[Entry]:
-    """The entries of every body of ``source``, in order; counts and warnings go to ``result``."""
-    parse = kind_named(source.kind).parse
-    entries: list[Entry] = []
-    warnings: list[str] = []
-    for body in bodies:
-        parsed: Parsed = parse(body, source=source.name)
-        entries.extend(evolve(e, origin=source.kind) for e in parsed.entries)
-        result.skipped += parsed.skipped
-        if parsed.warning and parsed.warning not in warnings:
-            warnings.append(parsed.warning)
-    result.warning = "; ".join(warnings) or None
-    return entries
-
-
-def ingest_source(source: SourceConfig, got: SourceFetch, store: Store, cache: CrawlCache,
-                  clock: RunClock, classify: Callable[[Entry], Entry]) -> SourceResult:
-    """Parse what was fetched for ``source`` and merge it into ``store`` (one transaction); then,
-    and only then, save its validators and paging state in the crawl cache."""
+def ingest_source(source: SourceConfig, got: SourceFetch, parsed: Callable[[], ParseResult] | None,
+                  store: Store, cache: CrawlCache, clock: RunClock,
+                  classify: Callable[[Entry], Entry]) -> SourceResult:
+    """Merge what ``parsed`` gives (the parse of what was fetched for ``source``; None: nothing
+    to parse, it did not change) into ``store`` (one transaction); then, and only then, save
+    its validators and paging state in the crawl cache."""
     result = SourceResult(source.name, source.kind, requests=got.requests, elapsed=got.elapsed,
                           error=got.error)
     if got.error is not None:
         return result
-    if got.bodies:
+    if parsed is not None:
         started = time.monotonic()
         try:
-            entries = parse_all(source, got.bodies, result)
+            entries, result.skipped, result.warning = parsed()
         except HTMLPageError as exc:  # the page's own URL is known here, not to the parser
             result.error = str(exc.resolved(source.url))
             return result
@@ -152,7 +143,6 @@ def ingest_source(source: SourceConfig, got: SourceFetch, store: Store, cache: C
             return result
         finally:
             result.elapsed += time.monotonic() - started
-            got.bodies = []  # parsed: let the bytes go before the next source
         result.entries = len(entries)
         admit = kind_named(source.kind).admit
         if admit is not None:
@@ -231,12 +221,25 @@ async def _crawl(config: Config, store: Store, cache: CrawlCache, clock: RunCloc
         remote = [s for s in config.sources if is_remote(s)]
         fetched = dict(zip((s.name for s in remote), await asyncio.gather(
             *(fetch(fetcher, s, fetcher.budget()) for s in remote)), strict=True))
-    for source in config.sources:
-        got = fetched.pop(source.name) if source.name in fetched else await fetch(local, source)
-        result = ingest_source(source, got, store, cache, clock, classify)
-        report.sources.append(result)
-        report.new += result.new
-        report.changed += result.changed
+    # each source's bodies are parsed PARSE_AHEAD sources ahead of its ingest (``Parsers``)
+    ahead: deque[tuple[SourceConfig, SourceFetch, Callable[[], ParseResult] | None]] = deque()
+    sources = iter(config.sources)
+    parsers = Parsers()
+    try:
+        while True:
+            while len(ahead) <= PARSE_AHEAD and (source := next(sources, None)) is not None:
+                got = fetched.pop(source.name) if source.name in fetched else await fetch(local, source)
+                parse = parsers.submit(source.kind, source.name, got.bodies) if got.bodies else None
+                got.bodies = []  # with the parser now: let the bytes go
+                ahead.append((source, got, parse))
+            if not ahead:
+                break
+            result = ingest_source(*ahead.popleft(), store, cache, clock, classify)
+            report.sources.append(result)
+            report.new += result.new
+            report.changed += result.changed
+    finally:
+        parsers.close()
 
 
 def crawl(config: Config, store: Store, clock: RunClock, report: BuildReport, *,

@@ -12,7 +12,7 @@ LAYERS = [
      "content_coding", "addresses", "periods"},
     {"http", "sources", "topics", "merge"},
     {"config"},
-    {"crawl_cache", "render_cache", "convert", "store", "ingest", "seed", "render"},
+    {"crawl_cache", "render_cache", "convert", "store", "ingest", "parsers", "seed", "render"},
     {"report", "similar", "crawl", "publish", "entries", "inspection", "maintenance", "jobs",
      "serve", "init", "digest", "mail"},
     {"cli", "__init__", "__main__"},
