@@ -1,11 +1,11 @@
 """Where sources' responses are parsed: in this process, or in one process beside it.
 
 Parsing is a third of what a crawl costs (JSON or XML decoded, every text field cleaned), and the
-rest (merging, classifying, writing) cannot start on a source before it is parsed. So a large
-response (``PARALLEL_BYTES`` or more) is parsed in a second process, forked once per crawl,
-while this one ingests the sources before it: the crawl uses both cores of a 2-core machine
-(bench S1 and S5, bench/README.md). Small responses, the usual case of a scheduled build, are
-parsed here: a second process would cost more than it saves. A machine with one core, or
+rest (merging, classifying, writing) cannot start on a source before it is parsed. So once a
+crawl's responses reach ``PARALLEL_BYTES`` in all, the rest are parsed in a second process,
+forked once per crawl, while this one ingests the sources before them: the crawl uses both cores
+of a 2-core machine (bench S1 and S5, bench/README.md). A crawl of less, the usual scheduled
+build, parses everything here: a second process would cost more than it saves. A machine with one core, or
 without ``fork``, parses everything here.
 
 Either way ``Parsers.submit`` gives a ``Future`` of the same ``parse_bodies`` result, or of the
@@ -25,7 +25,7 @@ from .model import Entry, evolve
 from .sources import kind_named
 
 PARALLEL_BYTES = 1 << 20
-"""Responses of at least this many bytes (all of one source's together) go to the parser process."""
+"""Once a crawl's responses reach this many bytes in all, the next go to the parser process."""
 
 ParseResult = tuple[list[Entry], int, str | None]
 """A source's entries in order, the items skipped, and the warnings (one line, or None)."""
@@ -61,13 +61,15 @@ class Parsers:
 
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self._bytes = 0
         self._usable = "fork" in multiprocessing.get_all_start_methods() and len(
             os.sched_getaffinity(0)) > 1
 
     def submit(self, kind: str, source: str, bodies: list[bytes]) -> Callable[[], ParseResult]:
         """Start parsing ``bodies``; the function that waits for the result (or raises what the
         parser raised)."""
-        if not self._usable or sum(map(len, bodies)) < PARALLEL_BYTES:
+        self._bytes += sum(map(len, bodies))
+        if not self._usable or self._bytes < PARALLEL_BYTES:
             return _here(kind, source, bodies).result
         try:
             if self._pool is None:
