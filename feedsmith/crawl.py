@@ -3,11 +3,12 @@
 Remote sources are fetched concurrently, politely per host (``http.Fetcher``); local files are
 read by ``http.LocalFiles`` (same result shape) when their turn comes, so at most
 ``PARSE_AHEAD`` + 1 local bodies are in memory. Each source's bodies are parsed by its kind
-``PARSE_AHEAD`` sources ahead of its ingest (large ones in a second process: ``parsers``); then,
-in configuration order (so first-seen stamps are deterministic), each source is filtered by its
-kind's ``admit`` rule, classified into topics and merged into the store in one transaction
-(``feedsmith.ingest``); only then are its validators and paging state saved in the crawl cache. A source that fails, in any step and for any reason, is reported
-in one line and changes nothing; the others go on. A source that did not change since the last
+``PARSE_AHEAD`` sources ahead of its ingest (in a second process once the crawl has read 1 MB:
+``parsers``); then, in configuration order (so first-seen stamps are deterministic), each source
+is filtered by its kind's ``admit`` rule, classified into topics and merged into the store in one
+transaction (``feedsmith.ingest``); only then are its validators and paging state saved in the
+crawl cache. A source that fails, in any step and for any reason, is reported in one line and
+changes nothing; the others go on. A source that did not change since the last
 run (304, same body, same file) is not parsed.
 
 Topics that use ``like`` classify with a similarity scorer (``feedsmith.similar``) made before
