@@ -12,7 +12,7 @@ from tests import quality
 def test_every_labelled_paper_is_real_has_a_half_and_a_reason_for_each_label() -> None:
     data = quality.load_labels()
     entries = {e.arxiv_id: e for e in quality.labelled_entries(data)}
-    assert len(entries) == len(data["papers"]) == 131
+    assert len(entries) == len(data["papers"]) == 231
     for arxiv_id, paper in data["papers"].items():
         assert paper["title"] == entries[arxiv_id].title
         assert paper["split"] in quality.HALVES
@@ -22,23 +22,34 @@ def test_every_labelled_paper_is_real_has_a_half_and_a_reason_for_each_label() -
         assert not set(paper["topics"]) & set(paper.get("not", {})), arxiv_id
 
 
+# the listings of the second batch of listing papers: the first 25 papers of each (by arXiv category)
+SECOND_BATCH_FILES = tuple(f"data/{day}.jsonl" for day in
+                           ("2025-07-15", "2025-10-15", "2026-01-15", "2026-04-15"))
+
+
 def test_every_half_is_the_one_the_split_rule_gives() -> None:
     papers = quality.load_labels()["papers"]
     recorded = {arxiv_id: paper["split"] for arxiv_id, paper in papers.items()}
     # the 82 papers labelled first (no `source`: they come from the snapshot and the fixtures) were
-    # split by the rule all at once; the 49 listing papers were placed later by the same rule
-    # without moving any of them
+    # split by the rule all at once; the 49 first listing papers were placed later by the same rule
+    # without moving any of them, and the 100 of the second batch after them, moving none
     first = {a: h for a, h in recorded.items() if "source" not in papers[a]}
-    assert len(first) == 82
+    second_batch = {a for a, p in papers.items()
+                    if p.get("source", "").endswith(SECOND_BATCH_FILES)}
+    assert len(first) == 82 and len(second_batch) == 100
     assert quality.assign_halves({a: papers[a]["topics"] for a in first}) == first
-    assert quality.assign_halves({a: p["topics"] for a, p in papers.items()}, first) == recorded
+    before = {a: h for a, h in recorded.items() if a not in second_batch}
+    assert quality.assign_halves({a: papers[a]["topics"] for a in before}, first) == before
+    assert quality.assign_halves({a: p["topics"] for a, p in papers.items()}, before) == recorded
 
 
 def test_the_halves_are_stratified_with_three_positives_a_side() -> None:
     papers = quality.load_labels()["papers"].values()
     sides = {half: Counter(t for p in papers if p["split"] == half for t in p["topics"])
              for half in quality.HALVES}
-    assert abs(sum(p["split"] == quality.TUNE for p in papers) * 2 - len(papers)) <= 1
+    # the rule balances each topic and the papers without a topic, not the halves' totals
+    untopical = Counter(p["split"] for p in papers if not p["topics"])
+    assert abs(untopical[quality.TUNE] - untopical[quality.HELD_OUT]) <= 1
     for topic in quality.load_labels()["definitions"]:
         tune, held = sides[quality.TUNE][topic], sides[quality.HELD_OUT][topic]
         assert held >= 3, topic
