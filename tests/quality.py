@@ -41,15 +41,16 @@ HALVES = (TUNE, HELD_OUT)
 # Held-out floors, (precision, recall) per topic and micro-averaged: the held-out figures of the
 # rules as tuned on the tuning half (measured once, after tuning; never tuned on). Raise them when a
 # retune on the tuning half raises the held-out figures; never lower them to let a retune through.
-# Measured on the 131-paper labels (65 held out); the floors of the 82-paper labels (41 held out)
-# were figures of a smaller, easier held-out half, not comparable with these.
+# Measured on the 231-paper labels (113 held out); the floors of the 131-paper labels (65 held out)
+# were figures of a smaller held-out half without the 48 held-out consecutive listing papers, not
+# comparable with these (several of those floors are above these figures: the half changed).
 HELD_OUT_FLOORS: dict[str, tuple[float, float]] = {
-    "multimodal": (1.0, 1.0), "image-generation": (1.0, 0.857), "fine-tuning": (0.857, 0.667),
-    "long-context": (1.0, 1.0), "reasoning": (0.667, 1.0), "evaluation": (1.0, 0.556),
-    "embeddings-retrieval": (0.875, 1.0), "surveys": (0.857, 1.0), "medical": (0.833, 0.714),
-    "efficiency": (0.818, 0.9), "data": (0.6, 0.818), "multilingual": (0.75, 1.0),
+    "multimodal": (0.905, 0.95), "image-generation": (1.0, 0.889), "fine-tuning": (0.778, 0.609),
+    "long-context": (0.75, 0.75), "reasoning": (0.611, 1.0), "evaluation": (1.0, 0.737),
+    "embeddings-retrieval": (0.727, 0.889), "surveys": (0.875, 0.875), "medical": (0.909, 0.833),
+    "efficiency": (0.846, 0.917), "data": (0.769, 0.667), "multilingual": (0.818, 1.0),
 }
-MICRO_FLOOR: tuple[float, float] = (0.83, 0.846)
+MICRO_FLOOR: tuple[float, float] = (0.827, 0.821)
 # Issue 16's bar on the held-out half: each topic with this many held-out positives, and the
 # micro-average, at this precision and recall.
 GOAL_POSITIVES, GOAL_TOPIC, GOAL_MICRO = 3, 0.7, 0.85
