@@ -264,7 +264,7 @@ def test_entries_lists_filters_and_show_explains_where_an_entry_came_from(tmp_pa
     assert "id:         https://arxiv.org/abs/2410.00086" in out and "arXiv:      2410.00086v2" in out
     assert "  snap  " in out and "  later  " in out
     assert "snap: added (hf-daily)" in out and "later: changed version 2, new source later" in out
-    assert "in  image-generation (`any` matched \"diffusion model\"" in out
+    assert "in  image-generation (`any` matched \"title:diffusion transformer\"" in out
     listed = runner.invoke(main, ["entries", "--config", str(config_path), "--topic", "medical"])
     with open_store(tmp_path / "cache") as store:
         medical = {e.guid for e in store.entries() if "medical" in e.topics}
