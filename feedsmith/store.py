@@ -502,6 +502,15 @@ class Store:
                           for period, text in rows]
         return sorted(found, key=lambda d: (-d.end.timestamp(), d.slug, d.cadence))
 
+    def digest_ids(self, slugs: Iterable[str], cadences: Iterable[str], *,
+                   limit: int | None = None) -> list[str]:
+        """The ids of what ``digests`` gives (by feed and cadence, newest first), without
+        reading the digests themselves."""
+        return [guid for slug in dict.fromkeys(slugs) for cadence in dict.fromkeys(cadences)
+                for (guid,) in self._all(
+                    "SELECT id FROM digests WHERE slug = ? AND cadence = ? AND papers > 0 "
+                    "ORDER BY closes DESC LIMIT ?", (slug, cadence, -1 if limit is None else limit))]
+
     def digest_count(self) -> int:
         """How many digests (of periods with papers or without) the store holds."""
         row = self._one("SELECT count(*) FROM digests")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from feedsmith.model import Entry, Links
 from feedsmith.periods import DAILY, WEEKLY, closed_periods, next_boundary, period_of
 from feedsmith.render import site_files
 from feedsmith.render.site import write_site
-from feedsmith.store import SCHEMA_VERSION, open_store
+from feedsmith.store import SCHEMA_VERSION, Store, open_store
 from feedsmith.text import first_sentence
 from tests.conftest import SNAPSHOT, assert_golden, write_config
 from tests.sitecheck import BASE, SCRIPT_TITLE, T0, check_feed_triplet, check_opml, fixed_digest_site
@@ -369,3 +370,25 @@ def test_a_damaged_digest_is_named_by_check_and_salvaged_around(papers: tuple[Pa
     kept = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()[1:]]
     assert sum("key" in r for r in kept) == 72 and not any(
         r.get("slug") == "all" and r.get("cadence") == DAILY for r in kept)
+
+
+def test_a_build_that_made_no_digest_keeps_the_digest_files_without_reading_a_digest(
+        papers: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    config_path, source = papers
+    config = load_config(config_path)
+    build(config, now=DAY_CLOSED)
+    site = config.site.output
+    frozen = digest_files(site)
+    source.write_text(json.dumps(hf_items({5: 1, 9: 2, 30: 500, 2: 0}, retitle={5: "A new title"})))
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "digests", lambda *args, **kwargs: pytest.fail("a digest was read"))
+        later = build(config, now=DAY_CLOSED + timedelta(hours=3))
+    assert later.changed >= 1 and "A new title" in (site / "all.atom").read_text()
+    assert digest_files(site) == frozen  # kept: same bytes, not rewritten
+    # a file of theirs gone, or a setting they show changed: the digest feeds are made again
+    (site / "all.daily.html").unlink()
+    build(config, now=DAY_CLOSED + timedelta(hours=4))
+    assert (site / "all.daily.html").read_bytes() == frozen["all.daily.html"][0]
+    retitled = replace(config, site=replace(config.site, title="Other papers"))
+    build(retitled, now=DAY_CLOSED + timedelta(hours=5))
+    assert b"Other papers" in (site / "all.daily.atom").read_bytes()

@@ -15,19 +15,23 @@ from .view import FEED_EXTENSIONS, INDEX, OPML, SEARCH, STYLE_CSS, DigestView, F
 
 
 def site_files(site: SiteView, fragments: Fragments | None = None) -> dict[str, bytes]:
-    """Every file of the site by name but the search bundle: ``page_files`` and
-    ``feed_files``. ``fragments`` (of ``site``) may hold entries' pieces kept from before."""
+    """Every file of the site by name but the search bundle: ``page_files``,
+    ``digest_feed_files`` and ``feed_files``. ``fragments`` (of ``site``) may hold entries'
+    pieces kept from before."""
     fragments = fragments or Fragments(site)
-    return {**page_files(site, fragments), **feed_files(site, fragments)}
+    return {**page_files(site, fragments), **digest_feed_files(site), **feed_files(site, fragments)}
 
 
 def page_files(site: SiteView, fragments: Fragments) -> dict[str, bytes]:
-    """Each feed's page, the index, the search page, the stylesheet, and each digest feed's
-    Atom, RSS, JSON Feed and page (its page is indexed too): what the search bundle is made
-    from."""
+    """Each feed's page, the index, the search page and the stylesheet."""
     fragments.load()
-    files = html.pages(site, fragments)
+    return html.pages(site, fragments)
+
+
+def digest_feed_files(site: SiteView) -> dict[str, bytes]:
+    """Each digest feed's Atom, RSS, JSON Feed and page (the page is indexed by search too)."""
     names = {view.slug: view.name for view in site.feeds}
+    files: dict[str, bytes] = {}
     for digest_view in site.digests:
         files.update(digests.digest_files(digest_view, site, names.get(digest_view.slug, "")))
     return files
@@ -54,5 +58,5 @@ def site_file_names(slugs: Iterable[str], cadences: Iterable[str] = ()) -> set[s
             | {f"{stem}.{ext}" for stem in stems for ext in FEED_EXTENSIONS})
 
 
-__all__ = ["DigestView", "FeedView", "Fragments", "SiteView", "feed_files", "page_files",
-           "site_file_names", "site_files"]
+__all__ = ["DigestView", "FeedView", "Fragments", "SiteView", "digest_feed_files", "feed_files",
+           "page_files", "site_file_names", "site_files"]
