@@ -230,7 +230,8 @@ async def _crawl(config: Config, store: Store, cache: CrawlCache, clock: RunCloc
         while True:
             while len(ahead) <= PARSE_AHEAD and (source := next(sources, None)) is not None:
                 got = fetched.pop(source.name) if source.name in fetched else await fetch(local, source)
-                parse = parsers.submit(source.kind, source.name, got.bodies) if got.bodies else None
+                parse = parsers.submit(source.kind, source.name, got.bodies,
+                                       meanwhile=bool(ahead)) if got.bodies else None
                 got.bodies = []  # with the parser now: let the bytes go
                 ahead.append((source, got, parse))
             if not ahead:

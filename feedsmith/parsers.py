@@ -65,11 +65,13 @@ class Parsers:
         self._usable = "fork" in multiprocessing.get_all_start_methods() and len(
             os.sched_getaffinity(0)) > 1
 
-    def submit(self, kind: str, source: str, bodies: list[bytes]) -> Callable[[], ParseResult]:
+    def submit(self, kind: str, source: str, bodies: list[bytes], *,
+               meanwhile: bool = True) -> Callable[[], ParseResult]:
         """Start parsing ``bodies``; the function that waits for the result (or raises what the
-        parser raised)."""
+        parser raised). ``meanwhile`` False: the caller has nothing to do before it waits, so
+        they are parsed here (a second process would only add the cost of moving them)."""
         self._bytes += sum(map(len, bodies))
-        if not self._usable or self._bytes < PARALLEL_BYTES:
+        if not self._usable or not meanwhile or self._bytes < PARALLEL_BYTES:
             return _here(kind, source, bodies).result
         try:
             if self._pool is None:

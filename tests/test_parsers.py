@@ -52,6 +52,9 @@ def test_a_large_response_is_parsed_in_another_process_into_the_same_entries(
     try:
         (entry,), _, _ = parsers.submit("hf-daily", "snap", [body])()
         assert entry.title != str(parent) and entry.origin == "hf-daily"
+        # nothing to do meanwhile (the crawl's last source): parsed here
+        (entry,), _, _ = parsers.submit("hf-daily", "snap", [body], meanwhile=False)()
+        assert entry.title == str(parent)
     finally:
         parsers.close()
 
