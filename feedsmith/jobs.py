@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import closing
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from .http import Fetcher, Sleep
 from .ingest import RunClock
 from .model import Seed
 from .publish import check_output_is_ours, publish
+from .render_cache import RENDER_CACHE_DIR, RenderCache
 from .report import BuildReport
 from .seed import read_seeds
 from .similar import check_available
@@ -60,13 +62,16 @@ def build(config: Config, *, now: datetime | None = None, lock_timeout: float = 
     warn_if_published_at_loopback(config)
     report = BuildReport(output=config.site.output)
     seeds = asyncio.run(_read_seeds(config, seed_from, sleep, addresses)) if seed_from else None
-    with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store:
+    # the render cache is opened before the crawl: opened after it, its first read waited behind
+    # the store's checkpoint of what the crawl wrote (S4 at scale 1: 0.06-0.15 s)
+    with open_store(config.site.cache, lock_timeout=lock_timeout, now=now) as store, \
+            closing(RenderCache(store.directory / RENDER_CACHE_DIR)) as pieces:
         if seeds is not None:
             report.seeded = store.add_seeds(seeds)
         crawl(config, store, RunClock(now), report, sleep=sleep, progress=progress,
               addresses=addresses)
         report.digests = len([d for d in freeze_due(config, store, now) if d.papers])
-        publish(config, store, now, report)
+        publish(config, store, now, report, pieces)
     return report
 
 

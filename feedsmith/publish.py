@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -36,7 +36,7 @@ from .render import (
 )
 from .render.site import WriteReport, foreign_files, write_site
 from .render.view import FEED_EXTENSIONS
-from .render_cache import RENDER_CACHE_DIR, RenderCache
+from .render_cache import RenderCache
 from .report import BuildReport
 from .store import Store
 from .topics import ALL, Topic
@@ -261,8 +261,10 @@ def check_output_is_ours(config: Config) -> None:
                           "overwrite them")
 
 
-def publish(config: Config, store: Store, now: datetime, report: BuildReport) -> None:
-    """Render and write the site from ``store`` (unless it is current); fill ``report``."""
+def publish(config: Config, store: Store, now: datetime, report: BuildReport,
+            cache: RenderCache) -> None:
+    """Render and write the site from ``store`` (unless it is current), each entry's pieces
+    taken from and kept in ``cache`` (the render cache); fill ``report``."""
     if site_is_current(config, store, now, report):
         return
     # the digest feeds' files, frozen digests rendered, are kept while no digest is made (S7 at
@@ -273,17 +275,16 @@ def publish(config: Config, store: Store, now: datetime, report: BuildReport) ->
     report.topic_counts = {v.slug: len(v.entries) for v in view.feeds}
     # the render cache: S4 at scale 1 renders 982 of its 1,643 entries (render and cache 1.34 s
     # CPU against 1.66 s with the cache empty, median of 3)
-    with closing(RenderCache(store.directory / RENDER_CACHE_DIR)) as cache:
-        fragments = Fragments(view, cache, salt=code_fingerprint())
-        files = page_files(view, fragments)
-        files.update(kept if kept is not None else digest_feed_files(view))
-        # Pagefind indexes the pages while the feeds render (scale 1, median of 5 alternated
-        # runs: S2 5.7 s in turn, 5.1 s side by side; S4 5.7 s, 4.9 s)
-        with search_files(config, store, files) as bundle:
-            files.update(feed_files(view, fragments))
-            fragments.save()
-            cache.retain(fragments.used)
-            found, search_input = bundle()
+    fragments = Fragments(view, cache, salt=code_fingerprint())
+    files = page_files(view, fragments)
+    files.update(kept if kept is not None else digest_feed_files(view))
+    # Pagefind indexes the pages while the feeds render (scale 1, median of 5 alternated
+    # runs: S2 5.7 s in turn, 5.1 s side by side; S4 5.7 s, 4.9 s)
+    with search_files(config, store, files) as bundle:
+        files.update(feed_files(view, fragments))
+        fragments.save()
+        cache.retain(fragments.used)
+        found, search_input = bundle()
     files.update(found)
     report.write = write_site(config.site.output, files)
     remember_build(config, store, view, files, now, search_input, digest_input)
