@@ -5,11 +5,11 @@ rest (merging, classifying, writing) cannot start on a source before it is parse
 crawl's responses reach ``PARALLEL_BYTES`` in all, the rest are parsed in a second process,
 forked once per crawl, while this one ingests the sources before them: the crawl uses both cores
 of a 2-core machine (bench S1 and S5, bench/README.md). A crawl of less, the usual scheduled
-build, parses everything here: a second process would cost more than it saves. A machine with one core, or
-without ``fork``, parses everything here.
+build, parses everything here: a second process would cost more than it saves. A machine with one
+core, or a system other than Linux (where ``fork`` is not the safe default), parses everything here.
 
-Either way ``Parsers.submit`` gives a ``Future`` of the same ``parse_bodies`` result, or of the
-exception the parser raised. If the parser process stops (killed, out of memory), the sources
+Either way ``Parsers.submit`` gives a function that returns the same ``parse_bodies`` result, or
+raises the exception the parser raised. If the parser process stops (killed, out of memory), the sources
 it had are parsed again here and the rest too: nothing is lost but the time.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -62,8 +63,8 @@ class Parsers:
     def __init__(self) -> None:
         self._pool: ProcessPoolExecutor | None = None
         self._bytes = 0
-        self._usable = "fork" in multiprocessing.get_all_start_methods() and len(
-            os.sched_getaffinity(0)) > 1
+        # fork is Linux's start method; elsewhere it is not safe with every system library
+        self._usable = sys.platform == "linux" and len(os.sched_getaffinity(0)) > 1
 
     def submit(self, kind: str, source: str, bodies: list[bytes], *,
                meanwhile: bool = True) -> Callable[[], ParseResult]:
