@@ -182,7 +182,7 @@ def with_fingerprints(entry: Entry) -> Entry:
     provenance = [_as(p, fingerprint(_get(entry, p.field)))
                   if p.fingerprint == CURRENT and p.field in _VALUE_FIELD_SET else p
                   for p in entry.provenance]
-    return replace(entry, provenance=tuple(sorted(provenance, key=_order)))
+    return evolve(entry, provenance=tuple(sorted(provenance, key=_order)))
 
 
 def merge_entries(old: Entry | None, new: Entry, *, family: str, stamp: Callable[[], datetime],
@@ -240,11 +240,11 @@ def _merge(old: Entry | None, new: Entry, *, family: str, stamp: Callable[[], da
         first_seen = min(new.first_seen, at) if new.first_seen else at
     if old is not None and old.first_seen is not None:
         first_seen = min(first_seen, old.first_seen)
-    base = old if old is not None else replace(new, title="", summary="", authors=(), links=Links(),
-                                               version=None, categories=(), keywords=(),
-                                               thumbnail=None, hf_day=None, paper_date=None,
-                                               announce_type=None, origin="", sources=(),
-                                               provenance=(), history=())
+    base = old if old is not None else evolve(new, title="", summary="", authors=(), links=Links(),
+                                              version=None, categories=(), keywords=(),
+                                              thumbnail=None, hf_day=None, paper_date=None,
+                                              announce_type=None, origin="", sources=(),
+                                              provenance=(), history=())
     provenance = list(base.provenance) if base.provenance or old is None else _legacy_provenance(base)
     candidates: dict[str, dict[str, FieldSource]] = {}
     for p in provenance:
@@ -280,7 +280,7 @@ def _merge(old: Entry | None, new: Entry, *, family: str, stamp: Callable[[], da
     if base.arxiv_id is None and new.arxiv_id is not None:
         values["arxiv_id"] = new.arxiv_id
     links = {name[6:]: values.pop(name) for name in list(values) if name.startswith("links.")}
-    merged = replace(base, **values, links=replace(base.links, **links))
+    merged = evolve(base, **values, links=replace(base.links, **links))
     everything = [p for held in candidates.values() for p in held.values()]
     sources = sorted((p.seen, p.field[len(_SOURCE_PREFIX):]) for p in everything
                      if p.field.startswith(_SOURCE_PREFIX))
