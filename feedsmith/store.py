@@ -492,24 +492,26 @@ class Store:
                 limit: int | None = None) -> list[Digest]:
         """The digests with papers of these feeds and cadences, newest first (then by slug and
         cadence); with ``limit``, at most that many per feed and cadence."""
-        found = []
-        for slug in dict.fromkeys(slugs):
-            for cadence in dict.fromkeys(cadences):
-                rows = self._all("SELECT period, record FROM digests WHERE slug = ? AND cadence = ? "
-                                 "AND papers > 0 ORDER BY closes DESC LIMIT ?",
-                                 (slug, cadence, -1 if limit is None else limit))
-                found += [self._decode_digest(f"{slug} {cadence} {period}", text)
-                          for period, text in rows]
+        found = [self._decode_digest(f"{slug} {cadence} {period}", text) for slug, cadence, (
+            period, text) in self._newest_digest_rows("period, record", slugs, cadences, limit)]
         return sorted(found, key=lambda d: (-d.end.timestamp(), d.slug, d.cadence))
 
     def digest_ids(self, slugs: Iterable[str], cadences: Iterable[str], *,
                    limit: int | None = None) -> list[str]:
         """The ids of what ``digests`` gives (by feed and cadence, newest first), without
         reading the digests themselves."""
-        return [guid for slug in dict.fromkeys(slugs) for cadence in dict.fromkeys(cadences)
-                for (guid,) in self._all(
-                    "SELECT id FROM digests WHERE slug = ? AND cadence = ? AND papers > 0 "
-                    "ORDER BY closes DESC LIMIT ?", (slug, cadence, -1 if limit is None else limit))]
+        return [guid for _, _, (guid,) in self._newest_digest_rows("id", slugs, cadences, limit)]
+
+    def _newest_digest_rows(self, columns: str, slugs: Iterable[str], cadences: Iterable[str],
+                            limit: int | None) -> Iterator[tuple[str, str, Any]]:
+        """(slug, cadence, ``columns``) of each feed's and cadence's digests with papers, newest
+        first, at most ``limit`` of each."""
+        for slug in dict.fromkeys(slugs):
+            for cadence in dict.fromkeys(cadences):
+                for row in self._all(f"SELECT {columns} FROM digests WHERE slug = ? AND cadence = ? "
+                                     "AND papers > 0 ORDER BY closes DESC LIMIT ?",
+                                     (slug, cadence, -1 if limit is None else limit)):
+                    yield slug, cadence, row
 
     def digest_count(self) -> int:
         """How many digests (of periods with papers or without) the store holds."""
