@@ -40,10 +40,16 @@ from .view import (
 )
 
 
+def _with_media(fg: FeedGenerator) -> FeedGenerator:
+    """``fg`` with the ``media`` extension (an entry's thumbnail). Extensions are registered by
+    class: ``load_extension`` imports, and fails to import, a module each time."""
+    fg.register_extension("media", MediaExtension, MediaEntryExtension, atom=True, rss=True)
+    return fg
+
+
 def feed_generator(view: FeedLike, site: SiteView, *, rss: bool) -> FeedGenerator:
     """A feedgen generator with ``view``'s feed-level elements set, every date explicit."""
-    fg = FeedGenerator()
-    fg.load_extension("media", atom=True, rss=True)
+    fg = _with_media(FeedGenerator())
     fg.id(view.url("atom"))
     fg.title(view.title)
     fg.subtitle(view.description or view.title)
@@ -59,7 +65,7 @@ def feed_generator(view: FeedLike, site: SiteView, *, rss: bool) -> FeedGenerato
 
 
 def add_entry_to(fg: FeedGenerator, entry: Entry, site: SiteView, html_of: EntryHTML, *,
-            rss: bool) -> None:
+                 rss: bool) -> None:
     """Add ``entry`` to ``fg`` (whose extensions it takes on), every field set explicitly."""
     fe = fg.add_entry(order="append")
     fe.id(entry.guid)
@@ -88,7 +94,7 @@ def with_dc(fg: FeedGenerator, *, rss: bool) -> FeedGenerator:
     """``fg`` (which has ``media``, for the thumbnail) with the ``dc`` extension in RSS: an
     entry's authors are one ``dc:creator`` line."""
     if rss:
-        fg.load_extension("dc", atom=False, rss=True)
+        fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     return fg
 
 
@@ -98,12 +104,8 @@ _END = {False: b"</feed>\n", True: b"  </channel>\n</rss>\n"}
 
 
 def _bare(rss: bool) -> FeedGenerator:
-    """A feed with only what feedgen requires, and the topic feeds' extensions (registered by
-    class: ``load_extension`` imports, and fails to import, a module each time)."""
-    fg = FeedGenerator()
-    fg.register_extension("media", MediaExtension, MediaEntryExtension, atom=True, rss=True)
-    if rss:
-        fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    """A feed with only what feedgen requires, and the topic feeds' extensions."""
+    fg = with_dc(_with_media(FeedGenerator()), rss=rss)
     fg.id("about:blank")
     fg.title("-")
     fg.description("-")
