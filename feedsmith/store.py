@@ -74,7 +74,6 @@ EXPORT_FORMAT = 3
 Format 3 adds digest and sent lines after the entries; an export without any is format 2."""
 ENTRIES_ONLY_FORMAT = 2
 DEFAULT_LOCK_TIMEOUT = 60.0
-STREAM_BATCH = 500
 IMPORT_BATCH = 1000
 """Entries an import decodes before writing them (all in one transaction): memory stays flat."""
 log = logging.getLogger("feedsmith")
@@ -432,11 +431,11 @@ class Store:
 
     # similarity ----------------------------------------------------------------------------
     def texts(self) -> Iterator[tuple[str, str, str]]:
-        """(key, title, summary) of every stored entry, by key, read without decoding records, a
-        few hundred at a time (write nothing before the iteration ends)."""
-        yield from self._stream("SELECT key, coalesce(json_extract(record, '$.title'), ''), "
-                                "coalesce(json_extract(record, '$.summary'), '') FROM entries "
-                                "ORDER BY key")
+        """(key, title, summary) of every stored entry, by key, read without decoding records,
+        ``PAGE`` rows at a time."""
+        yield from self._paged("SELECT key, coalesce(json_extract(record, '$.title'), ''), "
+                               "coalesce(json_extract(record, '$.summary'), '') FROM entries{} "
+                               "ORDER BY key", "key > ?", lambda row: (row[0],), self.PAGE)
 
     def similarity_terms(self) -> dict[str, float]:
         """The stored TF-IDF vocabulary: term -> IDF weight (empty when none was fitted)."""
@@ -742,15 +741,6 @@ class Store:
     def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         try:
             return self._db.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise store_error(self.directory, exc, f"store {self.directory} is damaged: {exc}") from None
-
-    def _stream(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[Any]:
-        """The rows of ``sql``, fetched a batch at a time."""
-        try:
-            cursor = self._db.execute(sql, params)
-            while rows := cursor.fetchmany(STREAM_BATCH):
-                yield from rows
         except sqlite3.Error as exc:
             raise store_error(self.directory, exc, f"store {self.directory} is damaged: {exc}") from None
 
